@@ -1,0 +1,41 @@
+#pragma once
+
+// Mosquitto-style log lines: "<unix time>: <text>", one write per line, on stderr.
+
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+namespace snbridge::common::log {
+
+enum class level : std::uint8_t { debug, info, notice, warning, error };
+
+/// Lines below this level are dropped. Default: info. Loop thread and startup only.
+void set_level(level min) noexcept;
+[[nodiscard]] level current_level() noexcept;
+[[nodiscard]] inline bool enabled(level l) noexcept { return l >= current_level(); }
+
+/// Writes one line (a trailing newline is added).
+void write(level l, std::string_view text) noexcept;
+
+/// Concatenates anything streamable: cat("port ", 1883) -> "port 1883".
+template <class... Args>
+[[nodiscard]] std::string cat(const Args&... args) {
+    std::ostringstream out;
+    (out << ... << args);
+    return out.str();
+}
+
+template <class... Args>
+void debug(const Args&... args) { if (enabled(level::debug)) write(level::debug, cat(args...)); }
+template <class... Args>
+void info(const Args&... args) { if (enabled(level::info)) write(level::info, cat(args...)); }
+template <class... Args>
+void notice(const Args&... args) { if (enabled(level::notice)) write(level::notice, cat(args...)); }
+template <class... Args>
+void warning(const Args&... args) { if (enabled(level::warning)) write(level::warning, cat(args...)); }
+template <class... Args>
+void error(const Args&... args) { if (enabled(level::error)) write(level::error, cat(args...)); }
+
+} // namespace snbridge::common::log

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds everything and runs every test with CTest.
+# Exits non-zero on any failure. PRESET=asan ./scripts/test.sh runs the ASan+UBSan build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+preset=${PRESET:-release}
+cmake --preset "$preset"
+cmake --build --preset "$preset"
+ctest --preset "$preset" -j2
