@@ -1,0 +1,65 @@
+// The test harness itself (tests/support/): processes, ports, UDP client. These run real
+// processes and sockets on loopback, like every integration test.
+
+#include <signal.h>
+
+#include <doctest/doctest.h>
+
+#include "tests/support/ports.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/udp_client.hpp"
+
+using namespace snbridge;
+using namespace std::chrono_literals;
+
+TEST_CASE("process: captures stdout and stderr, returns the exit code") {
+    test::process p("/bin/sh", {"-c", "echo out-line; echo err-line >&2; exit 3"});
+    CHECK(p.wait_for_output("err-line", 5s));
+    CHECK(p.wait_exit(5s) == 3);
+    CHECK(p.output().find("out-line") != std::string::npos);
+    CHECK_FALSE(p.running());
+}
+
+TEST_CASE("process: signals, timeouts and regex waits") {
+    test::process p("/bin/sh", {"-c", "echo ready 42; exec sleep 30"});
+    CHECK(p.wait_for_output(std::regex("ready [0-9]+"), 5s));
+    CHECK_FALSE(p.wait_for_output("never printed", 50ms));
+    CHECK(p.running());
+    CHECK_FALSE(p.wait_exit(20ms).has_value());
+    p.send_signal(SIGTERM);
+    CHECK(p.wait_exit(5s) == 128 + SIGTERM);
+}
+
+TEST_CASE("process: a missing program is a set-up error") {
+    CHECK_THROWS(test::process("/nonexistent/snb-program", {}));
+}
+
+TEST_CASE("ports and udp_client: a datagram round trip on 127.0.0.1 and ::1") {
+    for (const auto fam : {common::net_address::family::v4, common::net_address::family::v6}) {
+        test::udp_client a(fam);
+        test::udp_client b(fam);
+        CHECK(a.local().port != 0);
+        const std::uint8_t bytes[] = {0x03, 0x01, 0x00};
+        REQUIRE(a.send_to(b.local(), bytes));
+        const auto got = b.receive(2s);
+        REQUIRE(got.has_value());
+        CHECK(got->bytes == std::vector<std::uint8_t>{0x03, 0x01, 0x00});
+        CHECK(got->from == a.local());
+        CHECK_FALSE(b.receive(20ms).has_value());
+    }
+    const auto port = test::free_udp_port();
+    test::udp_client fixed(common::net_address::family::v4, port);
+    CHECK(fixed.local().port == port);
+    CHECK(test::free_tcp_port() != 0);
+}
+
+TEST_CASE("temp_dir: files live under it and go away with it") {
+    std::filesystem::path where;
+    {
+        test::temp_dir dir;
+        where = dir.write("a.yaml", "x: 1\n");
+        CHECK(std::filesystem::exists(where));
+    }
+    CHECK_FALSE(std::filesystem::exists(where));
+}
