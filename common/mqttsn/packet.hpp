@@ -89,7 +89,9 @@ struct gwinfo { std::uint8_t gw_id = 0; std::vector<std::uint8_t> gw_address; bo
 struct connect { flags flag; std::uint16_t duration = 0; std::string client_id; bool operator==(const connect&) const = default; };
 struct connack { return_code rc = return_code::accepted; bool operator==(const connack&) const = default; };
 struct willtopicreq { bool operator==(const willtopicreq&) const = default; };
-/// An empty topic (a 2-byte message with no Flags octet) deletes the will (§5.4.7).
+/// An empty topic (a 2-byte message with no Flags octet) deletes the will (§5.4.7). Decode
+/// also takes a Flags octet with no WillTopic as that empty message (flags dropped), and
+/// encode writes an empty topic as the 2-byte form whatever `flag` holds.
 struct willtopic { flags flag; std::string topic; bool operator==(const willtopic&) const = default; };
 struct willmsgreq { bool operator==(const willmsgreq&) const = default; };
 struct willmsg { std::vector<std::uint8_t> message; bool operator==(const willmsg&) const = default; };
@@ -115,13 +117,14 @@ struct pingreq { std::string client_id; bool operator==(const pingreq&) const = 
 struct pingresp { bool operator==(const pingresp&) const = default; };
 /// duration present = the client goes to sleep for that many seconds (§5.4.21, §6.14).
 struct disconnect { std::optional<std::uint16_t> duration; bool operator==(const disconnect&) const = default; };
-/// An empty topic (no Flags octet) deletes the will (§5.4.22).
+/// An empty topic (no Flags octet) deletes the will (§5.4.22); same rules as willtopic.
 struct willtopicupd { flags flag; std::string topic; bool operator==(const willtopicupd&) const = default; };
 struct willtopicresp { return_code rc = return_code::accepted; bool operator==(const willtopicresp&) const = default; };
 struct willmsgupd { std::vector<std::uint8_t> message; bool operator==(const willmsgupd&) const = default; };
 struct willmsgresp { return_code rc = return_code::accepted; bool operator==(const willmsgresp&) const = default; };
 /// MQTT-SN 1.2 §5.5: forwarder encapsulation. `inner` holds the raw encapsulated MQTT-SN
 /// message, to be decoded with decode(). ctrl bits 1-0 are the radius; bits 7-2 are reserved.
+/// decode() has already checked that `inner` is a valid, non-encapsulated MQTT-SN message.
 struct encapsulated {
     std::uint8_t radius = 0;
     std::vector<std::uint8_t> wireless_node_id;
@@ -139,7 +142,8 @@ using packet = std::variant<advertise, searchgw, gwinfo, connect, connack, willt
 enum class decode_error : std::uint8_t {
     empty,                  ///< zero-length datagram
     truncated,              ///< fewer bytes than the header or a fixed field needs
-    length_mismatch,        ///< the Length field disagrees with the datagram size
+    length_mismatch,        ///< the Length field disagrees with the datagram size, or octets
+                            ///< follow the last field of a fixed-size message
     short_length_form,      ///< 3-byte Length form with a total under 256 (DESIGN.md rule 10)
     reserved_type,          ///< MsgType is reserved (§5.2.2 Table 3)
     reserved_topic_id_type, ///< TopicIdType 0b11
@@ -147,7 +151,8 @@ enum class decode_error : std::uint8_t {
     empty_client_id,        ///< CONNECT without ClientId
     bad_short_topic,        ///< short topic name that is not exactly 2 bytes
     empty_topic,            ///< REGISTER/SUBSCRIBE/UNSUBSCRIBE with an empty topic name
-    bad_field,              ///< a field holds a value the spec forbids (e.g. reserved Ctrl bits)
+    bad_field,              ///< a field holds a value the spec forbids (e.g. reserved Ctrl bits,
+                            ///< 3-byte Length on Encapsulated, nested Encapsulated)
 };
 
 /// Stable lower-case name of the error, for logs and counters: "truncated", ...
@@ -162,18 +167,21 @@ enum class decode_error : std::uint8_t {
 /// escape, which terminates). The whole span must be exactly one message.
 [[nodiscard]] result<packet, decode_error> decode(std::span<const std::uint8_t> datagram) noexcept;
 
-/// Exact number of bytes encode() writes for `p` (3-byte Length form when > 255).
+/// Exact number of bytes encode() writes for `p` (3-byte Length form when > 255), or 0 when
+/// `p` cannot be encoded: larger than max_message_size, or holding a field decode() would
+/// refuse (empty ClientId in CONNECT, empty TopicName, a short topic name that is not 2
+/// bytes, an Encapsulated whose header exceeds 255 bytes, radius > 3 or invalid inner).
 [[nodiscard]] std::size_t encoded_size(const packet& p) noexcept;
 
 /// Largest message the 3-byte Length form can carry.
 inline constexpr std::size_t max_message_size = 65535;
 
-/// Writes `p` into `out`, which must hold at least encoded_size(p) bytes (asserted).
-/// Returns the number of bytes written; 0 if the message exceeds max_message_size or `out`
-/// is too small.
+/// Writes `p` into `out`, which should hold at least encoded_size(p) bytes.
+/// Returns the number of bytes written; 0 (nothing written) if encoded_size(p) is 0 or `out`
+/// is too small. Whatever encode() writes, decode() accepts.
 std::size_t encode(const packet& p, std::span<std::uint8_t> out) noexcept;
 
-/// Convenience: encodes into a new vector of exactly encoded_size(p) bytes.
+/// Convenience: encodes into a new vector of exactly encoded_size(p) bytes (empty if 0).
 [[nodiscard]] std::vector<std::uint8_t> encode(const packet& p);
 
 } // namespace snbridge::common::mqttsn
