@@ -1,0 +1,820 @@
+#include "common/mqtt/packet.hpp"
+
+#include <cassert>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+namespace snbridge::common::mqtt {
+
+namespace {
+
+// Fixed-header flag masks (§2.2.2).
+constexpr std::uint8_t publish_dup = 0x08;
+constexpr std::uint8_t publish_qos_mask = 0x06;
+constexpr std::uint8_t publish_retain = 0x01;
+constexpr std::uint8_t flags_0010 = 0x02;
+
+// CONNECT flags (§3.1.2.3).
+constexpr std::uint8_t cf_username = 0x80;
+constexpr std::uint8_t cf_password = 0x40;
+constexpr std::uint8_t cf_will_retain = 0x20;
+constexpr std::uint8_t cf_will_qos_mask = 0x18;
+constexpr std::uint8_t cf_will = 0x04;
+constexpr std::uint8_t cf_clean_session = 0x02;
+constexpr std::uint8_t cf_reserved = 0x01;
+
+constexpr std::size_t max_string = 65535;
+
+/// Bounds-checked big-endian reader over one packet's variable header and payload.
+class reader {
+public:
+    explicit reader(std::span<const std::uint8_t> bytes) noexcept
+        : bytes_(bytes) {}
+
+    [[nodiscard]] std::size_t remaining() const noexcept { return bytes_.size() - pos_; }
+    [[nodiscard]] bool at_end() const noexcept { return pos_ == bytes_.size(); }
+
+    [[nodiscard]] bool u8(std::uint8_t& v) noexcept {
+        if (remaining() < 1) {
+            return false;
+        }
+        v = bytes_[pos_++];
+        return true;
+    }
+    [[nodiscard]] bool u16(std::uint16_t& v) noexcept {
+        if (remaining() < 2) {
+            return false;
+        }
+        v = static_cast<std::uint16_t>((bytes_[pos_] << 8) | bytes_[pos_ + 1]);
+        pos_ += 2;
+        return true;
+    }
+    /// §1.5.2/§1.5.3: two-byte length then that many bytes.
+    [[nodiscard]] bool binary(std::span<const std::uint8_t>& v) noexcept {
+        std::uint16_t len = 0;
+        if (!u16(len) || remaining() < len) {
+            return false;
+        }
+        v = bytes_.subspan(pos_, len);
+        pos_ += len;
+        return true;
+    }
+    [[nodiscard]] std::span<const std::uint8_t> rest() noexcept {
+        auto r = bytes_.subspan(pos_);
+        pos_ = bytes_.size();
+        return r;
+    }
+
+private:
+    std::span<const std::uint8_t> bytes_;
+    std::size_t pos_ = 0;
+};
+
+std::string_view as_chars(std::span<const std::uint8_t> b) noexcept {
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+/// Reads a UTF-8 string field (§1.5.3) into `out`; nullopt on success.
+std::optional<decode_error> read_string(reader& r, std::string& out) {
+    std::span<const std::uint8_t> b;
+    if (!r.binary(b)) {
+        return decode_error::truncated;
+    }
+    const auto s = as_chars(b);
+    if (!is_valid_utf8(s)) {
+        return decode_error::bad_utf8;
+    }
+    out.assign(s);
+    return std::nullopt;
+}
+
+// Every decode_x below returns the packet or an error; `flags` is the low nibble of byte 0.
+
+using decoded = result<packet, decode_error>;
+
+decoded decode_connect(reader& r) {
+    // §3.1.2.1: protocol name, then §3.1.2.2: level.
+    std::span<const std::uint8_t> name;
+    std::uint8_t level = 0;
+    if (!r.binary(name) || !r.u8(level)) {
+        return fail(decode_error::truncated);
+    }
+    const auto name_str = as_chars(name);
+    if (name_str == "MQIsdp" && level == 3) {
+        // MQTT 3.1 clients get CONNACK 0x01 too, rather than a silent close.
+        return fail(decode_error::unsupported_protocol_level);
+    }
+    if (name_str != "MQTT") {
+        return fail(decode_error::bad_protocol_name);
+    }
+    if (level != protocol_level_311) {
+        return fail(decode_error::unsupported_protocol_level);
+    }
+    std::uint8_t cflags = 0;
+    connect c;
+    if (!r.u8(cflags) || !r.u16(c.keep_alive_s)) {
+        return fail(decode_error::truncated);
+    }
+    // §3.1.2.3: the reserved flag must be zero.
+    if ((cflags & cf_reserved) != 0) {
+        return fail(decode_error::reserved_connect_flag);
+    }
+    const bool has_will = (cflags & cf_will) != 0;
+    const auto will_qos = static_cast<std::uint8_t>((cflags & cf_will_qos_mask) >> 3);
+    const bool will_retain = (cflags & cf_will_retain) != 0;
+    // §3.1.2.6, §3.1.2.7: without the Will Flag, Will QoS and Will Retain must be 0; QoS 3 is
+    // never valid.
+    if ((!has_will && (will_qos != 0 || will_retain)) || will_qos > 2) {
+        return fail(decode_error::bad_will_flags);
+    }
+    const bool has_user = (cflags & cf_username) != 0;
+    const bool has_pass = (cflags & cf_password) != 0;
+    // §3.1.2.9: no password without a user name.
+    if (has_pass && !has_user) {
+        return fail(decode_error::bad_credentials_flags);
+    }
+    c.clean_session = (cflags & cf_clean_session) != 0;
+
+    // §3.1.3.1: Client Identifier (may be empty; the server decides).
+    if (auto e = read_string(r, c.client_id)) {
+        return fail(*e);
+    }
+    if (has_will) {
+        mqtt::will w;
+        w.qos = will_qos;
+        w.retain = will_retain;
+        if (auto e = read_string(r, w.topic)) {
+            return fail(*e);
+        }
+        // §3.1.3.2 with §4.7.3: a Will Topic is a Topic Name.
+        if (w.topic.empty()) {
+            return fail(decode_error::empty_topic);
+        }
+        if (w.topic.find_first_of("+#") != std::string::npos) {
+            return fail(decode_error::wildcard_in_topic);
+        }
+        std::span<const std::uint8_t> msg;
+        if (!r.binary(msg)) {
+            return fail(decode_error::truncated);
+        }
+        w.payload.assign(msg.begin(), msg.end());
+        c.will = std::move(w);
+    }
+    if (has_user) {
+        std::string user;
+        if (auto e = read_string(r, user)) {
+            return fail(*e);
+        }
+        c.username = std::move(user);
+    }
+    if (has_pass) {
+        std::span<const std::uint8_t> pass;
+        if (!r.binary(pass)) {
+            return fail(decode_error::truncated);
+        }
+        c.password = std::string(as_chars(pass));
+    }
+    if (!r.at_end()) {
+        return fail(decode_error::length_mismatch);
+    }
+    return c;
+}
+
+decoded decode_connack(reader& r) {
+    std::uint8_t ack_flags = 0;
+    std::uint8_t rc = 0;
+    if (!r.u8(ack_flags) || !r.u8(rc)) {
+        return fail(decode_error::truncated);
+    }
+    if (!r.at_end()) {
+        return fail(decode_error::length_mismatch);
+    }
+    // §3.2.2.1: bits 7-1 reserved; §3.2.2.3: 6..255 reserved.
+    if ((ack_flags & 0xFE) != 0 || rc > 5) {
+        return fail(decode_error::bad_field);
+    }
+    return connack{.session_present = (ack_flags & 0x01) != 0, .rc = connack_code{rc}};
+}
+
+decoded decode_publish(reader& r, std::uint8_t flags) {
+    publish p;
+    p.dup = (flags & publish_dup) != 0;
+    p.qos = static_cast<std::uint8_t>((flags & publish_qos_mask) >> 1);
+    p.retain = (flags & publish_retain) != 0;
+    // §3.3.1.2: QoS 3 is malformed; §3.3.1.1: DUP must be 0 for QoS 0.
+    if (p.qos > 2) {
+        return fail(decode_error::bad_qos);
+    }
+    if (p.qos == 0 && p.dup) {
+        return fail(decode_error::dup_on_qos0);
+    }
+    if (auto e = read_string(r, p.topic)) {
+        return fail(*e);
+    }
+    // §3.3.2.1 and §4.7.3.
+    if (p.topic.empty()) {
+        return fail(decode_error::empty_topic);
+    }
+    if (p.topic.find_first_of("+#") != std::string::npos) {
+        return fail(decode_error::wildcard_in_topic);
+    }
+    if (p.qos > 0) {
+        if (!r.u16(p.packet_id)) {
+            return fail(decode_error::truncated);
+        }
+        if (p.packet_id == 0) {
+            return fail(decode_error::zero_packet_id);
+        }
+    }
+    const auto body = r.rest();
+    p.payload.assign(body.begin(), body.end());
+    return p;
+}
+
+/// PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK: exactly a non-zero Packet Identifier.
+template <class T>
+decoded decode_id_only(reader& r) {
+    T t;
+    if (!r.u16(t.packet_id)) {
+        return fail(decode_error::truncated);
+    }
+    if (!r.at_end()) {
+        return fail(decode_error::length_mismatch);
+    }
+    if (t.packet_id == 0) {
+        return fail(decode_error::zero_packet_id);
+    }
+    return t;
+}
+
+decoded decode_subscribe(reader& r) {
+    subscribe s;
+    if (!r.u16(s.packet_id)) {
+        return fail(decode_error::truncated);
+    }
+    if (s.packet_id == 0) {
+        return fail(decode_error::zero_packet_id);
+    }
+    // §3.8.3: at least one pair.
+    if (r.at_end()) {
+        return fail(decode_error::no_subscriptions);
+    }
+    while (!r.at_end()) {
+        subscription sub;
+        if (auto e = read_string(r, sub.filter)) {
+            return fail(*e);
+        }
+        if (sub.filter.empty()) {
+            return fail(decode_error::empty_topic);
+        }
+        std::uint8_t requested = 0;
+        if (!r.u8(requested)) {
+            return fail(decode_error::truncated);
+        }
+        // §3.8.3.1: bits 7-2 reserved, QoS 3 malformed.
+        if ((requested & 0xFC) != 0) {
+            return fail(decode_error::bad_field);
+        }
+        if (requested > 2) {
+            return fail(decode_error::bad_qos);
+        }
+        sub.qos = requested;
+        s.subscriptions.push_back(std::move(sub));
+    }
+    return s;
+}
+
+decoded decode_suback(reader& r) {
+    suback s;
+    if (!r.u16(s.packet_id)) {
+        return fail(decode_error::truncated);
+    }
+    if (s.packet_id == 0) {
+        return fail(decode_error::zero_packet_id);
+    }
+    if (r.at_end()) {
+        return fail(decode_error::truncated);
+    }
+    const auto codes = r.rest();
+    for (const auto c : codes) {
+        // §3.9.3: only 0x00, 0x01, 0x02 and 0x80.
+        if (c > 2 && c != suback_failure) {
+            return fail(decode_error::bad_field);
+        }
+    }
+    s.return_codes.assign(codes.begin(), codes.end());
+    return s;
+}
+
+decoded decode_unsubscribe(reader& r) {
+    unsubscribe u;
+    if (!r.u16(u.packet_id)) {
+        return fail(decode_error::truncated);
+    }
+    if (u.packet_id == 0) {
+        return fail(decode_error::zero_packet_id);
+    }
+    // §3.10.3: at least one filter.
+    if (r.at_end()) {
+        return fail(decode_error::no_subscriptions);
+    }
+    while (!r.at_end()) {
+        std::string f;
+        if (auto e = read_string(r, f)) {
+            return fail(*e);
+        }
+        if (f.empty()) {
+            return fail(decode_error::empty_topic);
+        }
+        u.filters.push_back(std::move(f));
+    }
+    return u;
+}
+
+template <class T>
+decoded decode_empty(reader& r) {
+    if (!r.at_end()) {
+        return fail(decode_error::length_mismatch);
+    }
+    return T{};
+}
+
+/// Table 2.2: the only valid low nibble of byte 0 for each type (PUBLISH excepted).
+constexpr std::uint8_t required_flags(packet_type t) noexcept {
+    switch (t) {
+    case packet_type::pubrel:
+    case packet_type::subscribe:
+    case packet_type::unsubscribe:
+        return flags_0010;
+    default:
+        return 0;
+    }
+}
+
+// --- encoding ---------------------------------------------------------------------------
+
+/// Bytes of the Remaining Length field for `n` (§2.2.3), 0 if n is too large.
+constexpr std::size_t varint_size(std::size_t n) noexcept {
+    if (n < 128) {
+        return 1;
+    }
+    if (n < 16'384) {
+        return 2;
+    }
+    if (n < 2'097'152) {
+        return 3;
+    }
+    if (n <= max_remaining_length) {
+        return 4;
+    }
+    return 0;
+}
+
+std::size_t str_size(std::string_view s) noexcept {
+    return 2 + s.size();
+}
+
+/// Remaining Length of each packet.
+struct body_size {
+    std::size_t operator()(const connect& c) const noexcept {
+        std::size_t n = 2 + 4 + 1 + 1 + 2; // "MQTT", level, flags, keep alive
+        n += str_size(c.client_id);
+        if (c.will) {
+            n += str_size(c.will->topic) + 2 + c.will->payload.size();
+        }
+        if (c.username) {
+            n += str_size(*c.username);
+        }
+        if (c.password) {
+            n += str_size(*c.password);
+        }
+        return n;
+    }
+    std::size_t operator()(const connack&) const noexcept { return 2; }
+    std::size_t operator()(const publish& p) const noexcept {
+        return str_size(p.topic) + (p.qos > 0 ? 2 : 0) + p.payload.size();
+    }
+    std::size_t operator()(const puback&) const noexcept { return 2; }
+    std::size_t operator()(const pubrec&) const noexcept { return 2; }
+    std::size_t operator()(const pubrel&) const noexcept { return 2; }
+    std::size_t operator()(const pubcomp&) const noexcept { return 2; }
+    std::size_t operator()(const subscribe& s) const noexcept {
+        std::size_t n = 2;
+        for (const auto& sub : s.subscriptions) {
+            n += str_size(sub.filter) + 1;
+        }
+        return n;
+    }
+    std::size_t operator()(const suback& s) const noexcept { return 2 + s.return_codes.size(); }
+    std::size_t operator()(const unsubscribe& u) const noexcept {
+        std::size_t n = 2;
+        for (const auto& f : u.filters) {
+            n += str_size(f);
+        }
+        return n;
+    }
+    std::size_t operator()(const unsuback&) const noexcept { return 2; }
+    std::size_t operator()(const pingreq&) const noexcept { return 0; }
+    std::size_t operator()(const pingresp&) const noexcept { return 0; }
+    std::size_t operator()(const disconnect&) const noexcept { return 0; }
+};
+
+/// Writer into a buffer already checked to be large enough.
+class writer {
+public:
+    explicit writer(std::span<std::uint8_t> out) noexcept
+        : out_(out) {}
+    void u8(std::uint8_t v) noexcept { out_[pos_++] = v; }
+    void u16(std::uint16_t v) noexcept {
+        u8(static_cast<std::uint8_t>(v >> 8));
+        u8(static_cast<std::uint8_t>(v & 0xFF));
+    }
+    void bytes(std::span<const std::uint8_t> b) noexcept {
+        if (!b.empty()) {
+            std::memcpy(out_.data() + pos_, b.data(), b.size());
+        }
+        pos_ += b.size();
+    }
+    void str(std::string_view s) noexcept {
+        u16(static_cast<std::uint16_t>(s.size()));
+        bytes({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
+    }
+    void varint(std::size_t n) noexcept {
+        do {
+            auto b = static_cast<std::uint8_t>(n % 128);
+            n /= 128;
+            if (n > 0) {
+                b = static_cast<std::uint8_t>(b | 0x80);
+            }
+            u8(b);
+        } while (n > 0);
+    }
+    [[nodiscard]] std::size_t pos() const noexcept { return pos_; }
+
+private:
+    std::span<std::uint8_t> out_;
+    std::size_t pos_ = 0;
+};
+
+/// True if every string field fits a two-byte length.
+struct strings_fit {
+    static bool ok(std::string_view s) noexcept { return s.size() <= max_string; }
+    bool operator()(const connect& c) const noexcept {
+        return ok(c.client_id) &&
+               (!c.will || (ok(c.will->topic) && c.will->payload.size() <= max_string)) &&
+               (!c.username || ok(*c.username)) && (!c.password || ok(*c.password));
+    }
+    bool operator()(const publish& p) const noexcept { return ok(p.topic); }
+    bool operator()(const subscribe& s) const noexcept {
+        for (const auto& sub : s.subscriptions) {
+            if (!ok(sub.filter)) {
+                return false;
+            }
+        }
+        return true;
+    }
+    bool operator()(const unsubscribe& u) const noexcept {
+        for (const auto& f : u.filters) {
+            if (!ok(f)) {
+                return false;
+            }
+        }
+        return true;
+    }
+    template <class T>
+    bool operator()(const T&) const noexcept {
+        return true;
+    }
+};
+
+struct body_writer {
+    writer& w;
+    void operator()(const connect& c) const noexcept {
+        w.str("MQTT");
+        w.u8(protocol_level_311);
+        std::uint8_t f = 0;
+        if (c.clean_session) {
+            f |= cf_clean_session;
+        }
+        if (c.will) {
+            assert(c.will->qos <= 2);
+            f = static_cast<std::uint8_t>(f | cf_will | ((c.will->qos & 0x03) << 3));
+            if (c.will->retain) {
+                f |= cf_will_retain;
+            }
+        }
+        if (c.username) {
+            f |= cf_username;
+        }
+        if (c.password) {
+            f |= cf_password;
+        }
+        w.u8(f);
+        w.u16(c.keep_alive_s);
+        w.str(c.client_id);
+        if (c.will) {
+            w.str(c.will->topic);
+            w.u16(static_cast<std::uint16_t>(c.will->payload.size()));
+            w.bytes(c.will->payload);
+        }
+        if (c.username) {
+            w.str(*c.username);
+        }
+        if (c.password) {
+            w.str(*c.password);
+        }
+    }
+    void operator()(const connack& c) const noexcept {
+        w.u8(c.session_present ? 1 : 0);
+        w.u8(static_cast<std::uint8_t>(c.rc));
+    }
+    void operator()(const publish& p) const noexcept {
+        w.str(p.topic);
+        if (p.qos > 0) {
+            w.u16(p.packet_id);
+        }
+        w.bytes(p.payload);
+    }
+    void operator()(const puback& p) const noexcept { w.u16(p.packet_id); }
+    void operator()(const pubrec& p) const noexcept { w.u16(p.packet_id); }
+    void operator()(const pubrel& p) const noexcept { w.u16(p.packet_id); }
+    void operator()(const pubcomp& p) const noexcept { w.u16(p.packet_id); }
+    void operator()(const subscribe& s) const noexcept {
+        w.u16(s.packet_id);
+        for (const auto& sub : s.subscriptions) {
+            assert(sub.qos <= 2);
+            w.str(sub.filter);
+            w.u8(sub.qos);
+        }
+    }
+    void operator()(const suback& s) const noexcept {
+        w.u16(s.packet_id);
+        w.bytes(s.return_codes);
+    }
+    void operator()(const unsubscribe& u) const noexcept {
+        w.u16(u.packet_id);
+        for (const auto& f : u.filters) {
+            w.str(f);
+        }
+    }
+    void operator()(const unsuback& u) const noexcept { w.u16(u.packet_id); }
+    void operator()(const pingreq&) const noexcept {}
+    void operator()(const pingresp&) const noexcept {}
+    void operator()(const disconnect&) const noexcept {}
+};
+
+std::uint8_t first_byte(const packet& p) noexcept {
+    const auto t = static_cast<std::uint8_t>(type_of(p));
+    auto b = static_cast<std::uint8_t>(t << 4);
+    if (const auto* pub = std::get_if<publish>(&p)) {
+        assert(pub->qos <= 2);
+        if (pub->dup) {
+            b |= publish_dup;
+        }
+        b = static_cast<std::uint8_t>(b | ((pub->qos & 0x03) << 1));
+        if (pub->retain) {
+            b |= publish_retain;
+        }
+    } else {
+        b |= required_flags(type_of(p));
+    }
+    return b;
+}
+
+} // namespace
+
+std::string_view to_string(decode_error e) noexcept {
+    switch (e) {
+    case decode_error::empty:
+        return "empty";
+    case decode_error::truncated:
+        return "truncated";
+    case decode_error::bad_remaining_length:
+        return "bad_remaining_length";
+    case decode_error::length_mismatch:
+        return "length_mismatch";
+    case decode_error::reserved_type:
+        return "reserved_type";
+    case decode_error::bad_fixed_header_flags:
+        return "bad_fixed_header_flags";
+    case decode_error::bad_protocol_name:
+        return "bad_protocol_name";
+    case decode_error::unsupported_protocol_level:
+        return "unsupported_protocol_level";
+    case decode_error::reserved_connect_flag:
+        return "reserved_connect_flag";
+    case decode_error::bad_will_flags:
+        return "bad_will_flags";
+    case decode_error::bad_credentials_flags:
+        return "bad_credentials_flags";
+    case decode_error::bad_qos:
+        return "bad_qos";
+    case decode_error::dup_on_qos0:
+        return "dup_on_qos0";
+    case decode_error::zero_packet_id:
+        return "zero_packet_id";
+    case decode_error::empty_topic:
+        return "empty_topic";
+    case decode_error::wildcard_in_topic:
+        return "wildcard_in_topic";
+    case decode_error::no_subscriptions:
+        return "no_subscriptions";
+    case decode_error::bad_utf8:
+        return "bad_utf8";
+    case decode_error::bad_field:
+        return "bad_field";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(packet_type t) noexcept {
+    switch (t) {
+    case packet_type::connect:
+        return "CONNECT";
+    case packet_type::connack:
+        return "CONNACK";
+    case packet_type::publish:
+        return "PUBLISH";
+    case packet_type::puback:
+        return "PUBACK";
+    case packet_type::pubrec:
+        return "PUBREC";
+    case packet_type::pubrel:
+        return "PUBREL";
+    case packet_type::pubcomp:
+        return "PUBCOMP";
+    case packet_type::subscribe:
+        return "SUBSCRIBE";
+    case packet_type::suback:
+        return "SUBACK";
+    case packet_type::unsubscribe:
+        return "UNSUBSCRIBE";
+    case packet_type::unsuback:
+        return "UNSUBACK";
+    case packet_type::pingreq:
+        return "PINGREQ";
+    case packet_type::pingresp:
+        return "PINGRESP";
+    case packet_type::disconnect:
+        return "DISCONNECT";
+    }
+    return "UNKNOWN";
+}
+
+packet_type type_of(const packet& p) noexcept {
+    return static_cast<packet_type>(p.index() + 1);
+}
+
+bool is_valid_utf8(std::string_view s) noexcept {
+    std::size_t i = 0;
+    const auto n = s.size();
+    while (i < n) {
+        const auto c = static_cast<std::uint8_t>(s[i]);
+        if (c == 0) {
+            return false; // §1.5.3: U+0000 is forbidden
+        }
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len = 0;
+        std::uint32_t cp = 0;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            cp = c & 0x1Fu;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            cp = c & 0x0Fu;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            cp = c & 0x07u;
+        } else {
+            return false;
+        }
+        if (n - i < len) {
+            return false;
+        }
+        for (std::size_t k = 1; k < len; ++k) {
+            const auto cc = static_cast<std::uint8_t>(s[i + k]);
+            if ((cc & 0xC0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (cc & 0x3Fu);
+        }
+        // Overlong forms, surrogates (§1.5.3) and code points above U+10FFFF are ill-formed.
+        constexpr std::uint32_t min_for_len[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min_for_len[len] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+            return false;
+        }
+        i += len;
+    }
+    return true;
+}
+
+result<packet, decode_error> decode(std::span<const std::uint8_t> bytes) noexcept {
+    if (bytes.empty()) {
+        return fail(decode_error::empty);
+    }
+    const std::uint8_t b0 = bytes[0];
+    const auto type_value = static_cast<std::uint8_t>(b0 >> 4);
+    const auto flags = static_cast<std::uint8_t>(b0 & 0x0F);
+    if (type_value == 0 || type_value == 15) {
+        return fail(decode_error::reserved_type);
+    }
+    // §2.2.3: Remaining Length, at most four bytes.
+    std::size_t remaining = 0;
+    std::size_t pos = 1;
+    std::size_t multiplier = 1;
+    for (;;) {
+        if (pos == 5) {
+            return fail(decode_error::bad_remaining_length);
+        }
+        if (pos >= bytes.size()) {
+            return fail(decode_error::truncated);
+        }
+        const std::uint8_t b = bytes[pos++];
+        remaining += (b & 0x7Fu) * multiplier;
+        multiplier *= 128;
+        if ((b & 0x80) == 0) {
+            break;
+        }
+    }
+    if (bytes.size() - pos < remaining) {
+        return fail(decode_error::truncated);
+    }
+    if (bytes.size() - pos > remaining) {
+        return fail(decode_error::length_mismatch);
+    }
+    const auto type = static_cast<packet_type>(type_value);
+    // §2.2.2 Table 2.2.
+    if (type != packet_type::publish && flags != required_flags(type)) {
+        return fail(decode_error::bad_fixed_header_flags);
+    }
+    reader r(bytes.subspan(pos));
+    switch (type) {
+    case packet_type::connect:
+        return decode_connect(r);
+    case packet_type::connack:
+        return decode_connack(r);
+    case packet_type::publish:
+        return decode_publish(r, flags);
+    case packet_type::puback:
+        return decode_id_only<puback>(r);
+    case packet_type::pubrec:
+        return decode_id_only<pubrec>(r);
+    case packet_type::pubrel:
+        return decode_id_only<pubrel>(r);
+    case packet_type::pubcomp:
+        return decode_id_only<pubcomp>(r);
+    case packet_type::subscribe:
+        return decode_subscribe(r);
+    case packet_type::suback:
+        return decode_suback(r);
+    case packet_type::unsubscribe:
+        return decode_unsubscribe(r);
+    case packet_type::unsuback:
+        return decode_id_only<unsuback>(r);
+    case packet_type::pingreq:
+        return decode_empty<pingreq>(r);
+    case packet_type::pingresp:
+        return decode_empty<pingresp>(r);
+    case packet_type::disconnect:
+        return decode_empty<disconnect>(r);
+    }
+    return fail(decode_error::reserved_type);
+}
+
+std::size_t encoded_size(const packet& p) noexcept {
+    const auto body = std::visit(body_size{}, p);
+    const auto header = varint_size(body);
+    if (header == 0) {
+        return 0;
+    }
+    return 1 + header + body;
+}
+
+std::size_t encode(const packet& p, std::span<std::uint8_t> out) noexcept {
+    if (!std::visit(strings_fit{}, p)) {
+        return 0;
+    }
+    const auto total = encoded_size(p);
+    if (total == 0 || out.size() < total) {
+        return 0;
+    }
+    writer w(out);
+    w.u8(first_byte(p));
+    w.varint(std::visit(body_size{}, p));
+    std::visit(body_writer{w}, p);
+    assert(w.pos() == total);
+    return w.pos();
+}
+
+std::vector<std::uint8_t> encode(const packet& p) {
+    std::vector<std::uint8_t> out(encoded_size(p));
+    const auto n = encode(p, out);
+    out.resize(n);
+    return out;
+}
+
+} // namespace snbridge::common::mqtt
