@@ -164,6 +164,9 @@ client_result<void> sn_client::send(const sn::packet& p) {
 }
 
 client_result<void> sn_client::send_raw(const sn::packet& p) {
+    if (ep_.trace) {
+        ep_.trace(true, p);
+    }
     std::vector<std::uint8_t> bytes = sn::encode(p);
     if (bytes.empty()) {
         return common::fail(make_error(client_errc::bad_argument, "message too large to encode"));
@@ -216,7 +219,12 @@ client_result<std::optional<sn::packet>> sn_client::read_until(clock::time_point
             if (errno == EINTR || errno == EAGAIN) {
                 continue;
             }
-            // ECONNREFUSED: ICMP port unreachable, nobody listens on the gateway port.
+            if (errno == ECONNREFUSED) {
+                // ICMP port unreachable: nobody listens on the gateway port.
+                return common::fail(make_error(
+                    client_errc::network, "no MQTT-SN gateway at " + ep_.host + " port " +
+                                              std::to_string(ep_.port) + " (connection refused)"));
+            }
             return common::fail(make_error(client_errc::network,
                                            std::string("receive failed: ") + std::strerror(errno)));
         }
@@ -232,7 +240,13 @@ client_result<std::optional<sn::packet>> sn_client::read_until(clock::time_point
                 ++malformed_;
                 continue;
             }
+            if (ep_.trace) {
+                ep_.trace(false, *inner);
+            }
             return std::optional<sn::packet>{std::move(*inner)};
+        }
+        if (ep_.trace) {
+            ep_.trace(false, *decoded);
         }
         return std::optional<sn::packet>{std::move(*decoded)};
     }

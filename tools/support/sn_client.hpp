@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -56,6 +57,9 @@ struct endpoint_options {
     bool forwarder_encapsulation = false;
     std::vector<std::uint8_t> wireless_node_id{'n', 'o', 'd', 'e'};
     std::uint8_t radius = 1;
+    /// Called with every message sent (true) or received (false), after (before)
+    /// encapsulation is removed (added); for `-d` debug output. Optional.
+    std::function<void(bool sent, const sn::packet&)> trace;
 };
 
 struct will_options {
