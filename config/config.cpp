@@ -1,0 +1,135 @@
+#include "config/config.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "config/sections.hpp"
+
+namespace snbridge::config {
+
+std::vector<common::net_address> mqttsn_section::default_listen() {
+    common::net_address any_v6;
+    any_v6.fam = common::net_address::family::v6;
+    any_v6.port = 1883;
+    return {common::net_address::v4(0, 0, 0, 0, 1883), any_v6};
+}
+
+std::string_view to_string(gateway_mode m) noexcept {
+    switch (m) {
+    case gateway_mode::broker:
+        return "broker";
+    case gateway_mode::transparent:
+        return "transparent";
+    case gateway_mode::aggregating:
+        return "aggregating";
+    }
+    return "broker";
+}
+
+config defaults() {
+    return config{};
+}
+
+void check_across_sections(section_reader& /*top*/, const config& /*cfg*/) {
+    // e.g. top.error("mode", "...") when a mode needs a section that is not configured.
+}
+
+namespace {
+
+/// The top level: every section in the order of DESIGN.md, then checks across sections.
+void parse_top(section_reader& top, config& cfg) {
+    top.section("gateway", [&](section_reader& r) { parse_gateway(r, cfg.gateway); });
+    top.section("mqttsn", [&](section_reader& r) { parse_mqttsn(r, cfg.mqttsn); });
+    top.read_enum("mode", cfg.mode,
+                  {{"broker", gateway_mode::broker},
+                   {"transparent", gateway_mode::transparent},
+                   {"aggregating", gateway_mode::aggregating}});
+    top.section("upstream", [&](section_reader& r) { parse_upstream(r, cfg.upstream); });
+    top.section("broker", [&](section_reader& r) { parse_broker(r, cfg.broker); });
+    top.section("topics", [&](section_reader& r) { parse_topics(r, cfg.topics); });
+    top.section("clients", [&](section_reader& r) { parse_clients(r, cfg.clients); });
+    top.section("log", [&](section_reader& r) { parse_log(r, cfg.log); });
+    check_across_sections(top, cfg);
+}
+
+/// Parses `text` into `cfg`, recording every problem in `diag`.
+void parse(std::string_view text, config& cfg, diagnostics& diag) {
+    try {
+        const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
+        YAML::Node root;
+        if (!documents.empty()) {
+            root = documents.front();
+        }
+        if (documents.size() > 1) {
+            diag.add(documents[1].Mark(), "only one YAML document is allowed in a config file");
+        }
+        if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
+            const value_ref top(diag, root, root.Mark(), "");
+            diag.add(root.Mark(), "the top level must be a map of sections (gateway, mqttsn, "
+                                  "mode, ...), got " +
+                                      top.describe());
+            return;
+        }
+        section_reader top(diag, root, "", true);
+        parse_top(top, cfg);
+        top.finish();
+    } catch (const YAML::Exception& e) {
+        diag.add(e.mark, "YAML syntax error: " + e.msg);
+    }
+}
+
+} // namespace
+
+common::result<config> load_string(std::string_view text, std::string_view name) {
+    config cfg = defaults();
+    diagnostics diag{std::string(name)};
+    parse(text, cfg, diag);
+    if (!diag.empty()) {
+        return common::fail(common::error{diag.text()});
+    }
+    return cfg;
+}
+
+common::result<config> load_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return common::fail(common::error{path + ": cannot open: " + std::strerror(errno)});
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) {
+        return common::fail(common::error{path + ": cannot read: " + std::strerror(errno)});
+    }
+    return load_string(text.str(), path);
+}
+
+common::result<std::vector<std::string>> unset_keys(std::string_view text, std::string_view name) {
+    config cfg = defaults();
+    diagnostics diag{std::string(name)};
+    parse(text, cfg, diag);
+    if (!diag.empty()) {
+        return common::fail(common::error{diag.text()});
+    }
+    std::vector<std::string> out;
+    for (const auto& k : diag.keys()) {
+        if (!k.present) {
+            out.push_back(k.path);
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> key_paths() {
+    config cfg = defaults();
+    diagnostics diag{"(defaults)"};
+    parse("", cfg, diag);
+    std::vector<std::string> out;
+    for (const auto& k : diag.keys()) {
+        out.push_back(k.path);
+    }
+    return out;
+}
+
+} // namespace snbridge::config

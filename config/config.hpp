@@ -1,0 +1,114 @@
+#pragma once
+
+// The gateway's configuration as typed, validated values. One sub-struct per top-level key of
+// the YAML file (the keys are fixed by DESIGN.md); every field carries its documented default
+// (docs/configuration.md). Only config/ sees YAML: users of this header get plain values.
+//
+// Adding a key (one line each, see config/section_reader.hpp):
+//   1. a field with its default in the section's struct below;
+//   2. one `r.read("key", out.key, ...)` line in config/section_<name>.cpp;
+//   3. the key with its default in docs/configuration.md and config/snbridge.yaml
+//      (tests/config checks both).
+// Keep every field equality-comparable (the structs default operator==).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/net_address.hpp"
+#include "common/result.hpp"
+
+namespace snbridge::config {
+
+/// `gateway:` who this gateway is.
+struct gateway_section {
+    /// GwId in ADVERTISE and GWINFO (MQTT-SN 1.2 §5.4.1, §5.4.3): 1..255.
+    std::uint8_t id = 1;
+    /// A name for log lines and the MQTT side (1..64 bytes).
+    std::string name = "snbridge";
+
+    bool operator==(const gateway_section&) const = default;
+};
+
+/// `mqttsn:` the MQTT-SN side: UDP listeners; discovery, timers and limits are added here.
+struct mqttsn_section {
+    /// UDP addresses to listen on ("ip:port" in the file). Default: port 1883 on every IPv4
+    /// and every IPv6 address.
+    std::vector<common::net_address> listen = default_listen();
+
+    bool operator==(const mqttsn_section&) const = default;
+
+    /// 0.0.0.0:1883 and [::]:1883.
+    [[nodiscard]] static std::vector<common::net_address> default_listen();
+};
+
+/// `mode:` which MQTT side every session gets (DESIGN.md, "Layers").
+enum class gateway_mode : std::uint8_t { broker, transparent, aggregating };
+
+/// "broker", "transparent" or "aggregating".
+[[nodiscard]] std::string_view to_string(gateway_mode m) noexcept;
+
+/// `upstream:` the remote MQTT broker (transparent and aggregating modes).
+struct upstream_section {
+    bool operator==(const upstream_section&) const = default;
+};
+
+/// `broker:` the built-in broker (broker mode).
+struct broker_section {
+    bool operator==(const broker_section&) const = default;
+};
+
+/// `topics:` predefined topic ids and topic rules.
+struct topics_section {
+    bool operator==(const topics_section&) const = default;
+};
+
+/// `clients:` allow-lists, credentials, QoS -1 senders.
+struct clients_section {
+    bool operator==(const clients_section&) const = default;
+};
+
+/// `log:` logging.
+struct log_section {
+    /// One line per MQTT-SN packet, in Mosquitto's style (also `-v`).
+    bool verbose = false;
+
+    bool operator==(const log_section&) const = default;
+};
+
+/// The whole configuration. A default-constructed value is the built-in default.
+struct config {
+    gateway_section gateway;
+    mqttsn_section mqttsn;
+    gateway_mode mode = gateway_mode::broker;
+    upstream_section upstream;
+    broker_section broker;
+    topics_section topics;
+    clients_section clients;
+    log_section log;
+
+    bool operator==(const config&) const = default;
+};
+
+/// The built-in defaults (what snbridge runs with when no file is given).
+[[nodiscard]] config defaults();
+
+/// Reads and validates a YAML file. On error, the message has one line per problem, each
+/// "FILE:LINE:COLUMN: what is wrong" (1-based), in the order they appear in the file.
+/// Startup only (blocking file read).
+[[nodiscard]] common::result<config> load_file(const std::string& path);
+
+/// As load_file, from text; `name` stands for the file name in messages.
+[[nodiscard]] common::result<config> load_string(std::string_view text, std::string_view name);
+
+/// Every key path the loader understands, e.g. "gateway.id", in the order it reads them
+/// (keys inside list items are not included). For documentation checks and `--help`.
+[[nodiscard]] std::vector<std::string> key_paths();
+
+/// The key paths of key_paths() that the YAML `text` leaves at their defaults (or its load
+/// error). For checking that an example file is complete.
+[[nodiscard]] common::result<std::vector<std::string>> unset_keys(std::string_view text,
+                                                                  std::string_view name);
+
+} // namespace snbridge::config

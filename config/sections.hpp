@@ -1,0 +1,25 @@
+#pragma once
+
+// One parser per top-level key, each in its own file config/section_<name>.cpp, so that keys
+// can be added to different sections in parallel. Internal to config/.
+
+#include "config/config.hpp"
+#include "config/section_reader.hpp"
+
+namespace snbridge::config {
+
+/// Each reads its section's keys into `out` (which holds the defaults). They run even when
+/// the section is absent from the file.
+void parse_gateway(section_reader& r, gateway_section& out);
+void parse_mqttsn(section_reader& r, mqttsn_section& out);
+void parse_upstream(section_reader& r, upstream_section& out);
+void parse_broker(section_reader& r, broker_section& out);
+void parse_topics(section_reader& r, topics_section& out);
+void parse_clients(section_reader& r, clients_section& out);
+void parse_log(section_reader& r, log_section& out);
+
+/// Checks that need more than one section (e.g. a mode that needs an upstream), after all
+/// sections are read. In config/config.cpp.
+void check_across_sections(section_reader& top, const config& cfg);
+
+} // namespace snbridge::config
