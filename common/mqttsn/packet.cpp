@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cassert>
+#include <limits>
 #include <type_traits>
 
 #include "common/mqttsn/byte_reader.hpp"
@@ -385,7 +386,8 @@ decoded decode_message(bytes_view d, bool inside_encapsulation) {
 
 // --- encoding -----------------------------------------------------------------------------
 
-constexpr std::size_t not_encodable = 0;
+/// Internal marker for "cannot be encoded" (a body may legitimately be 0 octets long).
+constexpr std::size_t not_encodable = std::numeric_limits<std::size_t>::max();
 
 /// Size of a SUBSCRIBE/UNSUBSCRIBE topic field, or not_encodable where decode would refuse it.
 template <class T>
@@ -696,11 +698,12 @@ result<packet, decode_error> decode(std::span<const std::uint8_t> datagram) noex
 
 std::size_t encoded_size(const packet& p) noexcept {
     if (const auto* e = std::get_if<encapsulated>(&p)) {
-        return encapsulated_size(*e);
+        const std::size_t total = encapsulated_size(*e);
+        return total == not_encodable ? 0 : total;
     }
     const std::size_t body = std::visit(body_size{}, p);
     if (body == not_encodable) {
-        return not_encodable;
+        return 0;
     }
     // §5.2.1 and DESIGN.md rule 10: the 3-octet form only when the 1-octet form cannot hold it.
     const std::size_t short_total = 2 + body;
@@ -708,12 +711,12 @@ std::size_t encoded_size(const packet& p) noexcept {
         return short_total;
     }
     const std::size_t long_total = 4 + body;
-    return long_total > max_message_size ? not_encodable : long_total;
+    return long_total > max_message_size ? 0 : long_total;
 }
 
 std::size_t encode(const packet& p, std::span<std::uint8_t> out) noexcept {
     const std::size_t total = encoded_size(p);
-    if (total == not_encodable || out.size() < total) {
+    if (total == 0 || out.size() < total) {
         return 0;
     }
     byte_writer w(out.first(total));
