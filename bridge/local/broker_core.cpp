@@ -1,0 +1,344 @@
+#include "bridge/local/broker_core.hpp"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "common/log.hpp"
+
+namespace snbridge::bridge::local {
+
+struct broker_core::session {
+    std::string client_id;
+    bool clean = true;
+    subscriber* sink = nullptr; ///< null while offline
+    connection_id connection = 0;
+    bool resumed = false; ///< deliveries go to the sink (else to the queue)
+    std::optional<common::will_message> will;
+    std::unordered_map<std::string, std::uint8_t, string_hash, std::equal_to<>> subscriptions;
+    std::deque<message_ptr> queue;
+    std::shared_ptr<void> attachment;
+    bool queue_full_logged = false;
+    // Per-publish merge of overlapping subscriptions (see route()).
+    std::uint64_t mark_epoch = 0;
+    std::size_t mark_index = 0;
+};
+
+broker_core::broker_core(broker_limits limits)
+    : limits_(limits)
+    , retained_(limits.max_retained_messages) {}
+
+broker_core::~broker_core() {
+    // Leave the tree empty before sessions (its keys) go away.
+    for (auto& [id, s] : sessions_) {
+        for (const auto& [filter, qos] : s->subscriptions) {
+            tree_.erase(filter, s.get());
+        }
+    }
+}
+
+broker_core::session* broker_core::find(connection_id conn) const {
+    const auto it = connections_.find(conn);
+    return it == connections_.end() ? nullptr : it->second;
+}
+
+bool broker_core::connected(connection_id conn) const {
+    return find(conn) != nullptr;
+}
+
+std::size_t broker_core::queued(std::string_view client_id) const {
+    const auto it = sessions_.find(client_id);
+    return it == sessions_.end() ? 0 : it->second->queue.size();
+}
+
+std::shared_ptr<void>* broker_core::attachment(connection_id conn) {
+    session* s = find(conn);
+    return s == nullptr ? nullptr : &s->attachment;
+}
+
+connect_result broker_core::connect(std::string_view client_id, bool clean_session,
+                                    std::optional<common::will_message> will, subscriber& sink) {
+    if (client_id.empty()) {
+        ++stats_.refused_connects;
+        return {.status = connect_status::invalid_client_id};
+    }
+    if (auto it = sessions_.find(client_id); it != sessions_.end() && it->second->sink) {
+        // MQTT 3.1.1 §3.1.4: the new connection takes the session over. The old connection
+        // ends without DISCONNECT, so its will is published (§3.1.2.5).
+        session& old = *it->second;
+        subscriber* old_sink = old.sink;
+        auto old_will = std::move(old.will);
+        old.will.reset();
+        detach(old);
+        ++stats_.takeovers;
+        common::log::notice("Client ", client_id, " already connected, closing old connection.");
+        old_sink->taken_over();
+        if (old.clean) {
+            erase_session(old); // a clean session ends with its connection
+        }
+        publish_will(std::move(old_will));
+    }
+
+    auto it = sessions_.find(client_id);
+    bool present = false;
+    if (it != sessions_.end() && clean_session) {
+        erase_session(*it->second); // MQTT 3.1.1 §3.1.2.4: discard the previous session
+        it = sessions_.end();
+    }
+    if (it == sessions_.end()) {
+        if (sessions_.size() >= limits_.max_sessions) {
+            ++stats_.refused_connects;
+            common::log::warning("Refusing client ", client_id, ": broker.max_sessions (",
+                                 limits_.max_sessions, ") reached.");
+            return {.status = connect_status::server_full};
+        }
+        auto fresh = std::make_unique<session>();
+        fresh->client_id = std::string(client_id);
+        it = sessions_.emplace(fresh->client_id, std::move(fresh)).first;
+    } else {
+        present = true;
+    }
+
+    session& s = *it->second;
+    s.clean = clean_session;
+    s.will = std::move(will);
+    s.sink = &sink;
+    s.resumed = false;
+    s.connection = next_connection_++;
+    connections_.emplace(s.connection, &s);
+    return {
+        .status = connect_status::accepted, .connection = s.connection, .session_present = present};
+}
+
+void broker_core::resume(connection_id conn) {
+    session* s = find(conn);
+    if (s == nullptr || s->resumed) {
+        return;
+    }
+    // Drain in order. A subscriber cannot re-enter, so the queue only shrinks here.
+    while (!s->queue.empty()) {
+        const message_ptr msg = std::move(s->queue.front());
+        s->queue.pop_front();
+        ++stats_.delivered;
+        s->sink->deliver(msg);
+    }
+    s->queue_full_logged = false;
+    s->resumed = true;
+}
+
+void broker_core::detach(session& s) {
+    connections_.erase(s.connection);
+    s.connection = 0;
+    s.sink = nullptr;
+    s.resumed = false;
+}
+
+void broker_core::erase_session(session& s) {
+    for (const auto& [filter, qos] : s.subscriptions) {
+        tree_.erase(filter, &s);
+    }
+    if (s.connection != 0) {
+        connections_.erase(s.connection);
+    }
+    sessions_.erase(sessions_.find(s.client_id)); // destroys s
+}
+
+void broker_core::disconnect(connection_id conn, common::close_reason reason,
+                             std::span<const message_ptr> unacked) {
+    session* s = find(conn);
+    if (s == nullptr) {
+        return;
+    }
+    std::optional<common::will_message> will;
+    if (reason == common::close_reason::lost) {
+        will = std::move(s->will); // MQTT 3.1.1 §3.1.2.5
+    }
+    s->will.reset();
+    detach(*s);
+    if (s->clean) {
+        erase_session(*s);
+    } else {
+        // Handed-back messages were already in custody: they do not count against the bound.
+        s->queue.insert(s->queue.begin(), unacked.begin(), unacked.end());
+    }
+    publish_will(std::move(will));
+}
+
+void broker_core::publish_will(std::optional<common::will_message> will) {
+    if (!will) {
+        return;
+    }
+    ++stats_.wills_published;
+    route(common::mqtt_message{.topic = std::move(will->topic),
+                               .payload = std::move(will->payload),
+                               .qos = will->qos,
+                               .retain = will->retain},
+          nullptr);
+}
+
+void broker_core::set_will(connection_id conn, std::optional<common::will_message> will) {
+    if (session* s = find(conn)) {
+        s->will = std::move(will);
+    }
+}
+
+std::optional<std::uint8_t> broker_core::subscribe(connection_id conn, std::string_view filter,
+                                                   std::uint8_t qos) {
+    session* s = find(conn);
+    if (s == nullptr || !valid_topic_filter(filter, limits_.max_topic_levels)) {
+        ++stats_.refused_subscriptions;
+        return std::nullopt;
+    }
+    const auto granted = std::min<std::uint8_t>(qos, 2);
+    if (auto it = s->subscriptions.find(filter); it != s->subscriptions.end()) {
+        it->second = granted; // MQTT 3.1.1 §3.8.4: replaces the existing subscription
+    } else {
+        if (s->subscriptions.size() >= limits_.max_subscriptions_per_client) {
+            ++stats_.refused_subscriptions;
+            common::log::warning("Client ", s->client_id, ": subscription to '", filter,
+                                 "' refused, broker.max_subscriptions_per_client (",
+                                 limits_.max_subscriptions_per_client, ") reached.");
+            return std::nullopt;
+        }
+        s->subscriptions.emplace(std::string(filter), granted);
+    }
+    tree_.insert(filter, s, granted);
+    return granted;
+}
+
+void broker_core::send_retained(connection_id conn, std::string_view filter,
+                                std::uint8_t granted_qos) {
+    session* s = find(conn);
+    if (s == nullptr || !valid_topic_filter(filter, limits_.max_topic_levels)) {
+        return;
+    }
+    retained_.match(filter, [&](const message_ptr& msg) {
+        if (msg->qos <= granted_qos) {
+            deliver_to(*s, msg);
+            return;
+        }
+        auto downgraded = std::make_shared<common::mqtt_message>(*msg);
+        downgraded->qos = granted_qos;
+        deliver_to(*s, downgraded);
+    });
+}
+
+bool broker_core::unsubscribe(connection_id conn, std::string_view filter) {
+    session* s = find(conn);
+    if (s == nullptr) {
+        return false;
+    }
+    const auto it = s->subscriptions.find(filter);
+    if (it == s->subscriptions.end()) {
+        return false;
+    }
+    tree_.erase(filter, s);
+    s->subscriptions.erase(it);
+    return true;
+}
+
+bool broker_core::publish(const common::mqtt_message& msg) {
+    return route(msg, nullptr);
+}
+
+bool broker_core::publish(common::mqtt_message&& msg) {
+    return route(msg, &msg);
+}
+
+bool broker_core::route(const common::mqtt_message& msg, common::mqtt_message* movable) {
+    if (msg.qos > 2 || !valid_topic_name(msg.topic, limits_.max_topic_levels)) {
+        ++stats_.rejected_publishes;
+        return false;
+    }
+    ++stats_.published;
+
+    // Match first, merging a session's overlapping subscriptions into one delivery at the
+    // highest granted QoS. A nested route (not expected: subscribers may not re-enter) gets
+    // its own list so the outer one stays intact.
+    std::vector<match> nested;
+    std::vector<match>& matches = routing_ ? nested : scratch_;
+    const bool outer = !routing_;
+    routing_ = true;
+    matches.clear();
+    const auto epoch = ++epoch_;
+    tree_.match(msg.topic, [&](session* s, std::uint8_t granted) {
+        if (s->mark_epoch != epoch) {
+            s->mark_epoch = epoch;
+            s->mark_index = matches.size();
+            matches.push_back(match{s, granted});
+        } else {
+            auto& m = matches[s->mark_index];
+            m.qos = std::max(m.qos, granted);
+        }
+    });
+
+    if (msg.retain) {
+        // MQTT 3.1.1 §3.3.1.3: store (or clear, on an empty payload) the retained message.
+        message_ptr stored;
+        if (!msg.payload.empty()) {
+            auto copy = std::make_shared<common::mqtt_message>(msg);
+            copy->retain = true;
+            stored = std::move(copy);
+        }
+        if (retained_.set(msg.topic, std::move(stored)) == retained_store::set_result::full) {
+            ++stats_.retained_dropped;
+            common::log::warning("Retained message on '", msg.topic,
+                                 "' not stored: broker.max_retained_messages (",
+                                 limits_.max_retained_messages, ") reached.");
+        }
+    }
+
+    if (!matches.empty()) {
+        // One shared message per effective QoS; normal deliveries carry retain=0.
+        std::array<message_ptr, 3> by_qos;
+        const auto published_qos = msg.qos;
+        {
+            auto base = movable != nullptr
+                            ? std::make_shared<common::mqtt_message>(std::move(*movable))
+                            : std::make_shared<common::mqtt_message>(msg);
+            base->retain = false;
+            by_qos[published_qos] = std::move(base);
+        }
+        const auto& base = *by_qos[published_qos];
+        for (const auto& m : matches) {
+            const auto qos = std::min(published_qos, m.qos);
+            auto& shared = by_qos[qos];
+            if (!shared) {
+                auto copy = std::make_shared<common::mqtt_message>(base);
+                copy->qos = qos;
+                shared = std::move(copy);
+            }
+            deliver_to(*m.target, shared);
+        }
+    }
+    if (outer) {
+        routing_ = false;
+    }
+    return true;
+}
+
+void broker_core::deliver_to(session& s, const message_ptr& msg) {
+    if (s.sink != nullptr && s.resumed) {
+        ++stats_.delivered;
+        s.sink->deliver(msg);
+        return;
+    }
+    // Offline (persistent session), or connected but not yet resumed.
+    if (s.sink == nullptr && msg->qos == 0) {
+        return; // MQTT 3.1.1 §3.1.2.4: only QoS 1/2 must be kept for an offline client
+    }
+    if (s.queue.size() >= limits_.max_queued_messages) {
+        ++stats_.queue_dropped;
+        if (!s.queue_full_logged) {
+            s.queue_full_logged = true;
+            common::log::warning("Client ", s.client_id,
+                                 ": queue full (broker.max_queued_messages ",
+                                 limits_.max_queued_messages, "), dropping messages.");
+        }
+        return;
+    }
+    ++stats_.queued;
+    s.queue.push_back(msg);
+}
+
+} // namespace snbridge::bridge::local

@@ -1,0 +1,198 @@
+#pragma once
+
+// The built-in broker (DESIGN.md "Layers", mode `broker`): one core per process, owned by the
+// loop thread, shared by every kind of client. Nothing in it takes a lock.
+//
+// Design:
+// - A client is anything that implements `subscriber` (a delivery sink). There are two kinds,
+//   both first-class: local_mqtt_side's adapter for MQTT-SN sessions, and the MQTT 3.1.1 TCP
+//   sessions (issue 6). Both connect with a client id, subscribe, publish and disconnect
+//   through the same calls, so a sensor and a dashboard share topics.
+// - A *session* (client id, clean flag, subscriptions, will, offline queue) lives in the core.
+//   A *connection* (connection_id + subscriber) is attached to it while the client is online.
+//   connect() of a client id that is online takes the session over from the old connection.
+// - Subscriptions sit in a subscription_tree matched level by level; retained messages sit in
+//   a retained_store walked by the filter on subscribe.
+// - publish -> match -> deliver allocates nothing after warm-up except the one shared
+//   message (message_ptr) all subscribers receive. A QoS-downgraded copy is made at most once
+//   per distinct QoS per publish. Overlapping subscriptions of one client deliver the message
+//   once, at the highest granted QoS among them (MQTT 3.1.1 §3.3.5 allows either way).
+// - Custody: deliver() hands the message to the connection. Outbound acks (PUBACK, PUBREC,
+//   PUBCOMP) are the connection's business; what is unacked when a persistent connection
+//   drops may be handed back through disconnect(..., unacked) and is redelivered first on the
+//   next connect. A connection can also park its own state in the session (attachment()).
+// - Re-entrancy: subscriber callbacks run synchronously inside core calls and must not call
+//   back into the core; they queue and act afterwards.
+// See /work/notes/broker_api.md (and docs/configuration.md `broker:`) for the attach sequence.
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "bridge/local/retained_store.hpp"
+#include "bridge/local/subscription_tree.hpp"
+#include "common/mqtt_side.hpp"
+
+namespace snbridge::bridge::local {
+
+/// Bounds of the core (config keys under `broker:`; defaults here are the documented ones).
+struct broker_limits {
+    std::size_t max_sessions = 10000;               ///< online + persistent offline sessions
+    std::size_t max_subscriptions_per_client = 256; ///< filters per session
+    std::size_t max_queued_messages = 1000;         ///< per offline persistent session
+    std::size_t max_retained_messages = 10000;      ///< topics holding a retained message
+    std::size_t max_topic_levels = 64;              ///< levels in a topic name or filter
+};
+
+/// Counters for logs and tests. Monotonic.
+struct broker_stats {
+    std::uint64_t published = 0;          ///< accepted publishes (wills included)
+    std::uint64_t rejected_publishes = 0; ///< invalid topic name or QoS
+    std::uint64_t delivered = 0;          ///< deliver() calls
+    std::uint64_t queued = 0;             ///< messages put on an offline session's queue
+    std::uint64_t queue_dropped = 0;      ///< messages dropped because a queue was full
+    std::uint64_t retained_dropped = 0;   ///< retained messages not stored: store full
+    std::uint64_t wills_published = 0;
+    std::uint64_t takeovers = 0;
+    std::uint64_t refused_connects = 0;
+    std::uint64_t refused_subscriptions = 0;
+};
+
+/// Identifies one connection attached to a session. Never reused; 0 is never a valid id.
+/// Calls with a stale id (after disconnect or take-over) are ignored.
+using connection_id = std::uint64_t;
+
+/// A client's delivery sink. Implemented by each kind of client; called on the loop thread,
+/// synchronously from inside broker_core calls. Must not call back into the core.
+class subscriber {
+public:
+    /// A message for this client. msg->qos is already min(published, granted); msg->retain is
+    /// set only for retained messages sent because of a new subscription (MQTT 3.1.1
+    /// §3.3.1.3). Custody passes to the subscriber; the pointer may be kept (e.g. in an
+    /// in-flight window) as long as needed.
+    virtual void deliver(const message_ptr& msg) = 0;
+    /// Another connect() took this client id. The connection is already detached: no more
+    /// calls arrive for it and its connection_id is stale. The subscriber should drop the
+    /// network connection (MQTT 3.1.1 §3.1.4 step 2).
+    virtual void taken_over() = 0;
+
+protected:
+    ~subscriber() = default;
+};
+
+enum class connect_status : std::uint8_t {
+    accepted,
+    server_full,       ///< max_sessions reached (CONNACK 0x03 in MQTT, 0x01 in MQTT-SN)
+    invalid_client_id, ///< empty client id (assign one first)
+};
+
+struct connect_result {
+    connect_status status = connect_status::accepted;
+    connection_id connection = 0;
+    /// MQTT 3.1.1 §3.2.2.2: true when clean_session=false found a kept session.
+    bool session_present = false;
+};
+
+/// The broker. Loop thread only. Must outlive every subscriber attached to it... and every
+/// subscriber must be detached (disconnect or taken_over) before it is destroyed.
+class broker_core {
+public:
+    explicit broker_core(broker_limits limits = {});
+    ~broker_core();
+    broker_core(const broker_core&) = delete;
+    broker_core& operator=(const broker_core&) = delete;
+
+    /// Attaches `sink` as the connection of session `client_id`. If the client id is online,
+    /// the old connection is taken over first (its subscriber gets taken_over() and its will
+    /// is published, as for a lost connection). clean_session=true discards any kept session
+    /// state. Deliveries to the new connection wait until resume(), so the caller can send
+    /// CONNACK first; messages published meanwhile are queued for it.
+    connect_result connect(std::string_view client_id, bool clean_session,
+                           std::optional<common::will_message> will, subscriber& sink);
+
+    /// Starts deliveries: first the session's queued messages in order, then live traffic.
+    void resume(connection_id conn);
+
+    /// Detaches the connection. close_reason::lost publishes the will, the others discard it.
+    /// A clean session is then deleted; a persistent one keeps its subscriptions and queues
+    /// QoS 1/2 messages (bounded) until the next connect. `unacked` (persistent sessions only)
+    /// returns custody of messages delivered but not acknowledged: they go to the front of the
+    /// queue, in the given order, and are delivered first on the next resume().
+    void disconnect(connection_id conn, common::close_reason reason,
+                    std::span<const message_ptr> unacked = {});
+
+    /// Replaces or removes the will of a connected session.
+    void set_will(connection_id conn, std::optional<common::will_message> will);
+
+    /// Adds or replaces a subscription. Returns the granted QoS (min(qos, 2)), or nullopt when
+    /// the filter is invalid or the session is at max_subscriptions_per_client (SUBACK 0x80).
+    /// Retained messages are sent by send_retained(), after the caller has answered SUBACK.
+    std::optional<std::uint8_t> subscribe(connection_id conn, std::string_view filter,
+                                          std::uint8_t qos);
+
+    /// Delivers the retained messages matching `filter`, with retain=1 and QoS
+    /// min(stored, granted) (MQTT 3.1.1 §3.3.1.3, §3.8.4).
+    void send_retained(connection_id conn, std::string_view filter, std::uint8_t granted_qos);
+
+    /// Removes a subscription. Returns true if it existed.
+    bool unsubscribe(connection_id conn, std::string_view filter);
+
+    /// Publishes to every matching subscription and updates the retained store when
+    /// msg.retain is set (an empty payload clears it; the message still goes to current
+    /// subscribers, with retain=0). Returns false, doing nothing, for an invalid topic name or
+    /// QoS > 2. Publishing needs no connection: wills and QoS -1 use it too. The rvalue form
+    /// moves the payload into the shared message instead of copying it.
+    bool publish(const common::mqtt_message& msg);
+    bool publish(common::mqtt_message&& msg);
+
+    /// A slot in the session where a connection can keep its own state (e.g. MQTT packet ids
+    /// in flight) across reconnects of a persistent session. Cleared with the session.
+    /// nullptr for a stale connection id.
+    [[nodiscard]] std::shared_ptr<void>* attachment(connection_id conn);
+
+    /// True if `conn` is a currently attached connection.
+    [[nodiscard]] bool connected(connection_id conn) const;
+    /// Sessions kept (online and offline).
+    [[nodiscard]] std::size_t session_count() const noexcept { return sessions_.size(); }
+    /// Number of messages waiting in the session of `client_id` (0 if unknown).
+    [[nodiscard]] std::size_t queued(std::string_view client_id) const;
+    [[nodiscard]] std::size_t retained_count() const noexcept { return retained_.size(); }
+    [[nodiscard]] std::size_t subscription_count() const noexcept { return tree_.size(); }
+    [[nodiscard]] const broker_stats& stats() const noexcept { return stats_; }
+    [[nodiscard]] const broker_limits& limits() const noexcept { return limits_; }
+
+private:
+    struct session;
+    struct match {
+        session* target;
+        std::uint8_t qos;
+    };
+
+    session* find(connection_id conn) const;
+    bool route(const common::mqtt_message& msg, common::mqtt_message* movable);
+    void deliver_to(session& s, const message_ptr& msg);
+    void detach(session& s);
+    void erase_session(session& s);
+    void publish_will(std::optional<common::will_message> will);
+
+    broker_limits limits_;
+    broker_stats stats_;
+    std::unordered_map<std::string, std::unique_ptr<session>, string_hash, std::equal_to<>>
+        sessions_;
+    std::unordered_map<connection_id, session*> connections_;
+    subscription_tree<session*> tree_;
+    retained_store retained_;
+    std::vector<match> scratch_; ///< reused per publish: matched sessions, merged
+    std::uint64_t epoch_ = 0;    ///< per-publish mark for merging overlapping subscriptions
+    bool routing_ = false;
+    connection_id next_connection_ = 1;
+};
+
+} // namespace snbridge::bridge::local
