@@ -1,0 +1,71 @@
+#pragma once
+
+// Counted, logged drops (DESIGN.md: "drops with a counted, logged reason"). Every datagram or
+// message the gateway throws away goes through drop(): the count per reason always grows, and
+// a log line names the sender, the size and the reason. Logging is rate-limited per reason
+// (a flood of garbage cannot flood the log): at most `lines_per_window` lines per reason per
+// window; the rest are counted and reported as "... more not logged" when the next window
+// opens, and in the shutdown summary. Time is injected. Loop thread only.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "common/mqttsn/packet.hpp"
+#include "common/net_address.hpp"
+
+namespace snbridge::gateway {
+
+class drop_counter {
+public:
+    using clock = std::chrono::steady_clock;
+
+    struct limits {
+        std::size_t lines_per_window = 10;
+        std::chrono::seconds window = std::chrono::seconds(10);
+    };
+
+    drop_counter() = default;
+    explicit drop_counter(limits l)
+        : limits_(l) {}
+
+    /// Counts one drop of a `size`-byte datagram from `from` for `reason` (a short stable
+    /// snake_case word: a decode_error name, "session_queue_full", ...) and logs it unless the
+    /// reason is over its rate limit. `detail` (optional) is appended to the log line.
+    void drop(std::string_view reason, const common::net_address& from, std::size_t size,
+              clock::time_point now, std::string_view detail = {});
+    /// The same for a decode error (the reason is to_string(e): "truncated", ...).
+    void drop(common::mqttsn::decode_error e, const common::net_address& from, std::size_t size,
+              clock::time_point now);
+
+    /// Drops counted for `reason` so far.
+    [[nodiscard]] std::uint64_t count(std::string_view reason) const;
+    [[nodiscard]] std::uint64_t total() const noexcept { return total_; }
+    /// Log lines not written because of the rate limit (all reasons).
+    [[nodiscard]] std::uint64_t suppressed() const noexcept { return suppressed_total_; }
+
+    /// "Dropped 7 datagrams: length_mismatch 2, truncated 5." (reasons in name order), or
+    /// "Dropped no datagrams." Also reports suppressed lines still pending.
+    [[nodiscard]] std::string summary() const;
+    /// Logs summary() at notice level (shutdown).
+    void log_summary() const;
+
+private:
+    struct per_reason {
+        std::uint64_t count = 0;
+        clock::time_point window_start{};
+        std::size_t lines_in_window = 0;
+        std::uint64_t suppressed_in_window = 0;
+    };
+
+    limits limits_{};
+    // Keys are reasons chosen by the code, never by the network, so this map stays small.
+    std::map<std::string, per_reason, std::less<>> reasons_;
+    std::uint64_t total_ = 0;
+    std::uint64_t suppressed_total_ = 0;
+};
+
+} // namespace snbridge::gateway
