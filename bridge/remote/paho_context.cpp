@@ -1,0 +1,139 @@
+#include "bridge/remote/paho_context.hpp"
+
+#include <algorithm>
+
+#include "common/log.hpp"
+
+namespace snbridge::bridge::remote {
+
+namespace {
+// Paho calls remove_token() on the client just after our listener returns; give it this long
+// before the client is destroyed.
+constexpr std::chrono::milliseconds grace{200};
+constexpr std::chrono::milliseconds disconnect_timeout{2000};
+} // namespace
+
+struct paho_context::retiree final : mqtt::iaction_listener {
+    retiree(paho_context& ctx_, std::shared_ptr<mqtt::async_client> c, std::shared_ptr<void> k)
+        : ctx(ctx_)
+        , client(std::move(c))
+        , keep(std::move(k))
+        , timer(ctx_.loop()) {}
+
+    // Paho threads: only post (STYLE.md "Threads").
+    void on_success(const mqtt::token& /*tok*/) override { done(); }
+    void on_failure(const mqtt::token& /*tok*/) override { done(); }
+    void done() {
+        ctx.post([c = &ctx, self = this] { c->finish(self); });
+    }
+
+    paho_context& ctx;
+    std::shared_ptr<mqtt::async_client> client;
+    std::shared_ptr<void> keep;
+    common::uv::timer timer;
+    bool finishing = false;
+};
+
+paho_context::paho_context(common::uv::loop& loop)
+    : loop_(loop)
+    , mailbox_(loop)
+    , rng_(std::random_device{}()) {}
+
+paho_context::~paho_context() {
+    for (auto& r : retiring_) {
+        try {
+            r->client->disable_callbacks();
+        } catch (const mqtt::exception&) {
+            // already unusable; destroying it is all that is left
+        }
+    }
+    retiring_.clear();
+    mailbox_.close();
+}
+
+double paho_context::random_unit() noexcept {
+    return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+}
+
+void paho_context::retire(std::shared_ptr<mqtt::async_client> client,
+                          std::shared_ptr<void> keep_alive,
+                          std::optional<common::mqtt_message> last_words) {
+    if (!client) {
+        return;
+    }
+    auto r = std::make_unique<retiree>(*this, std::move(client), std::move(keep_alive));
+    auto* raw = r.get();
+    retiring_.push_back(std::move(r));
+    auto& cli = *raw->client;
+    try {
+        cli.disable_callbacks();
+    } catch (const mqtt::exception&) {
+        // Paho refuses while a connect is in progress; the callbacks then only reach objects
+        // that ignore late events.
+    }
+    try {
+        if (last_words && cli.is_connected()) {
+            auto msg =
+                mqtt::make_message(last_words->topic, last_words->payload.data(),
+                                   last_words->payload.size(), last_words->qos, last_words->retain);
+            // Commands run in order: the DISCONNECT below waits (up to its timeout) for this.
+            cli.publish(msg);
+        }
+        if (cli.is_connected()) {
+            cli.disconnect(static_cast<int>(disconnect_timeout.count()), nullptr, *raw);
+            return;
+        }
+    } catch (const mqtt::exception& e) {
+        common::log::debug("Upstream client ", cli.get_client_id(), ": ", e.what());
+    }
+    finish(raw);
+}
+
+void paho_context::finish(retiree* r) {
+    // `r` may come from a late Paho callback: only trust it while it is still in the list.
+    const bool known = std::any_of(retiring_.begin(), retiring_.end(),
+                                   [r](const std::unique_ptr<retiree>& p) { return p.get() == r; });
+    if (!known || r->finishing) {
+        return;
+    }
+    r->finishing = true;
+    r->timer.start(grace, [this, r] {
+        retiring_.remove_if([r](const std::unique_ptr<retiree>& p) { return p.get() == r; });
+        check_idle();
+    });
+}
+
+void paho_context::when_idle(std::function<void()> done) {
+    idle_waiters_.push_back(std::move(done));
+    check_idle();
+}
+
+void paho_context::check_idle() {
+    if (!retiring_.empty()) {
+        return;
+    }
+    auto waiters = std::move(idle_waiters_);
+    idle_waiters_.clear();
+    for (auto& w : waiters) {
+        w();
+    }
+}
+
+std::string paho_error_text(int rc) {
+    if (rc > 0 && rc < 6) {
+        // MQTT 3.1.1 §3.2.2.3 CONNACK return codes
+        static constexpr const char* connack[] = {
+            "",
+            "unacceptable protocol version",
+            "identifier rejected",
+            "server unavailable",
+            "bad user name or password",
+            "not authorized",
+        };
+        return common::log::cat("refused by broker: ", connack[rc], " (CONNACK ", rc, ")");
+    }
+    auto text = mqtt::exception::error_str(rc);
+    return common::log::cat(text.empty() ? "error" : text, " (", rc, ")");
+}
+
+} // namespace snbridge::bridge::remote

@@ -1,0 +1,70 @@
+#pragma once
+
+// What every Paho client of one remote mqtt_side shares: the loop, the mailbox through which
+// Paho threads reach the loop (DESIGN.md "Process model"), jitter randomness, and the
+// retirement of clients that are no longer used (disconnect, then destroy a grace period
+// later, because Paho still touches the client just after it has called our listener).
+// Loop thread only, except post().
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <optional>
+#include <random>
+
+#include <mqtt/async_client.h>
+
+#include "common/mqtt_side.hpp"
+#include "common/uv/loop.hpp"
+#include "common/uv/mailbox.hpp"
+#include "common/uv/timer.hpp"
+
+namespace snbridge::bridge::remote {
+
+class paho_context {
+public:
+    explicit paho_context(common::uv::loop& loop);
+    /// Destroys the clients still retiring (synchronously; they were told to disconnect), then
+    /// closes the mailbox.
+    ~paho_context();
+    paho_context(const paho_context&) = delete;
+    paho_context& operator=(const paho_context&) = delete;
+    paho_context(paho_context&&) = delete;
+    paho_context& operator=(paho_context&&) = delete;
+
+    [[nodiscard]] common::uv::loop& loop() noexcept { return loop_; }
+    /// Any thread: runs `task` on the loop thread. False when the mailbox is closed or full.
+    bool post(std::function<void()> task) { return mailbox_.post(std::move(task)); }
+    /// Uniform in [0, 1), for reconnect jitter.
+    [[nodiscard]] double random_unit() noexcept;
+
+    /// Takes over a client nobody uses any more: disables its callbacks, publishes
+    /// `last_words` first when given (a will the gateway publishes on the device's behalf),
+    /// disconnects cleanly (MQTT DISCONNECT: the broker discards the will it holds), and
+    /// destroys client and `keep_alive` (the object Paho calls back) a grace period after the
+    /// disconnect completed. Never waits on the loop thread.
+    void retire(std::shared_ptr<mqtt::async_client> client, std::shared_ptr<void> keep_alive,
+                std::optional<common::mqtt_message> last_words = std::nullopt);
+    /// Clients still being retired.
+    [[nodiscard]] std::size_t retiring() const noexcept { return retiring_.size(); }
+    /// Calls `done` (on the loop) once no client is retiring any more (now if none is).
+    void when_idle(std::function<void()> done);
+
+private:
+    struct retiree;
+    void finish(retiree* r);
+    void check_idle();
+
+    common::uv::loop& loop_;
+    common::uv::mailbox mailbox_;
+    std::minstd_rand rng_;
+    std::list<std::unique_ptr<retiree>> retiring_;
+    std::vector<std::function<void()>> idle_waiters_;
+};
+
+/// A Paho exception or return code as one log-friendly text.
+[[nodiscard]] std::string paho_error_text(int rc);
+
+} // namespace snbridge::bridge::remote

@@ -1,0 +1,498 @@
+#include "bridge/remote/upstream_link.hpp"
+
+#include <filesystem>
+#include <limits>
+#include <system_error>
+
+#include "common/log.hpp"
+
+namespace snbridge::bridge::remote {
+
+namespace {
+
+std::string seconds_text(std::chrono::milliseconds d) {
+    return common::log::cat(static_cast<double>(d.count()) / 1000.0, " s");
+}
+
+void* op_context(std::uint64_t op) noexcept {
+    return reinterpret_cast<void*>(static_cast<std::uintptr_t>(op));
+}
+
+} // namespace
+
+bool uses_tls(const std::string& uri) noexcept {
+    return uri.starts_with("ssl://") || uri.starts_with("mqtts://") || uri.starts_with("wss://");
+}
+
+/// What Paho calls, on its own threads. It only copies what it needs out of Paho's objects
+/// and posts to the loop (STYLE.md "Threads"). It outlives the client (paho_context::retire).
+struct upstream_link::sink final : mqtt::callback, mqtt::iaction_listener {
+    sink(paho_context& c, std::weak_ptr<upstream_link> l)
+        : ctx(c)
+        , link(std::move(l)) {}
+
+    void connection_lost(const std::string& cause) override {
+        ctx.post([l = link, cause] {
+            if (auto self = l.lock()) {
+                self->on_lost(cause);
+            }
+        });
+    }
+
+    void message_arrived(mqtt::const_message_ptr msg) override {
+        if (!msg) {
+            return;
+        }
+        common::mqtt_message m;
+        m.topic = msg->get_topic();
+        const auto& payload = msg->get_payload();
+        m.payload.assign(payload.begin(), payload.end());
+        m.qos = static_cast<std::uint8_t>(msg->get_qos());
+        m.retain = msg->is_retained();
+        ctx.post([l = link, m = std::move(m)] {
+            if (auto self = l.lock(); self && self->state_ != state::stopped) {
+                if (self->events_.message) {
+                    self->events_.message(m);
+                }
+            }
+        });
+    }
+
+    void on_success(const mqtt::token& tok) override { report(tok, true); }
+    void on_failure(const mqtt::token& tok) override { report(tok, false); }
+
+    void report(const mqtt::token& tok, bool ok) {
+        op_result r;
+        r.ok = ok;
+        r.rc = tok.get_return_code();
+        const auto op =
+            static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(tok.get_user_context()));
+        try {
+            if (ok && tok.get_type() == mqtt::token::Type::CONNECT) {
+                r.session_present = tok.get_connect_response().is_session_present();
+            } else if (ok && tok.get_type() == mqtt::token::Type::SUBSCRIBE) {
+                const auto& codes = tok.get_subscribe_response().get_reason_codes();
+                if (!codes.empty()) {
+                    const int code = codes.front();
+                    if (code < 0x80) {
+                        r.granted = static_cast<std::uint8_t>(code);
+                    } else {
+                        r.ok = false; // MQTT 3.1.1 §3.9.3: 0x80 = failure
+                        r.rc = code;
+                    }
+                }
+            }
+        } catch (const mqtt::exception&) {
+            // no response details: keep ok/rc
+        }
+        ctx.post([l = link, op, r] {
+            if (auto self = l.lock()) {
+                self->on_op_done(op, r);
+            }
+        });
+    }
+
+    void tls_error(const std::string& text) {
+        ctx.post([l = link, text] {
+            if (auto self = l.lock()) {
+                self->on_tls_error(text);
+            }
+        });
+    }
+
+    paho_context& ctx;
+    std::weak_ptr<upstream_link> link;
+};
+
+upstream_link::upstream_link(passkey /*only create()*/, paho_context& ctx,
+                             const upstream_options& options, link_params params,
+                             link_events events)
+    : ctx_(ctx)
+    , options_(options)
+    , params_(std::move(params))
+    , events_(std::move(events))
+    , reconnect_timer_(std::make_unique<common::uv::timer>(ctx.loop()))
+    , backoff_(options.reconnect_min, options.reconnect_max) {}
+
+common::result<std::shared_ptr<upstream_link>>
+upstream_link::create(paho_context& ctx, const upstream_options& options, link_params params,
+                      link_events events) {
+    auto link = std::make_shared<upstream_link>(passkey{}, ctx, options, std::move(params),
+                                                std::move(events));
+    if (uses_tls(options.uri)) {
+        for (const auto& file :
+             {options.tls.ca_file, options.tls.cert_file, options.tls.key_file}) {
+            std::error_code ec;
+            if (!file.empty() && !std::filesystem::is_regular_file(file, ec)) {
+                return common::fail(
+                    common::error{common::log::cat("upstream.tls: cannot read '", file, "'")});
+            }
+        }
+    }
+    try {
+        auto create =
+            mqtt::create_options_builder()
+                .send_while_disconnected(true, true)
+                .max_buffered_messages(std::max(1, options.buffer.max_messages))
+                .delete_oldest_messages(options.buffer.delete_oldest)
+                .restore_messages(true)
+                .persist_qos0(false)
+                .mqtt_version(options.mqtt_version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1)
+                .finalize();
+        if (options.buffer.persistence_dir.empty()) {
+            link->client_ = std::make_shared<mqtt::async_client>(
+                options.uri, link->params_.client_id, create, nullptr);
+        } else {
+            std::error_code ec;
+            std::filesystem::create_directories(options.buffer.persistence_dir, ec);
+            if (ec) {
+                return common::fail(common::error{
+                    common::log::cat("upstream.buffer.persistence_dir '",
+                                     options.buffer.persistence_dir, "': ", ec.message())});
+            }
+            link->client_ = std::make_shared<mqtt::async_client>(
+                options.uri, link->params_.client_id, create, options.buffer.persistence_dir);
+        }
+    } catch (const mqtt::exception& e) {
+        return common::fail(common::error{common::log::cat(
+            "upstream client '", link->params_.client_id, "' for ", options.uri, ": ", e.what())});
+    }
+    link->sink_ = std::make_shared<sink>(ctx, link);
+    link->client_->set_callback(*link->sink_);
+    return link;
+}
+
+upstream_link::~upstream_link() {
+    if (state_ != state::stopped) {
+        stop();
+    }
+}
+
+mqtt::connect_options upstream_link::connect_options() const {
+    mqtt::connect_options o;
+    if (options_.mqtt_version == 5) {
+        o.set_mqtt_version(MQTTVERSION_5);
+        o.set_clean_session(false); // MQTT 5 uses clean start (Paho refuses both)
+        o.set_clean_start(params_.clean_session);
+        if (!params_.clean_session) {
+            // MQTT 5 §3.1.2.11.2: without an expiry the session ends with the connection.
+            o.set_properties(mqtt::properties{{mqtt::property::SESSION_EXPIRY_INTERVAL,
+                                               std::numeric_limits<std::int32_t>::max()}});
+        }
+    } else {
+        o.set_mqtt_version(MQTTVERSION_3_1_1);
+        o.set_clean_session(params_.clean_session);
+    }
+    o.set_keep_alive_interval(static_cast<int>(params_.keep_alive.count()));
+    o.set_connect_timeout(
+        static_cast<int>(std::max<std::int64_t>(1, options_.connect_timeout.count())));
+    o.set_automatic_reconnect(false); // ours has jitter and logs (schedule_reconnect)
+    if (params_.auth.username) {
+        o.set_user_name(*params_.auth.username);
+    }
+    if (params_.auth.password) {
+        o.set_password(*params_.auth.password);
+    }
+    if (params_.will) {
+        const auto& w = *params_.will;
+        o.set_will(
+            mqtt::will_options(w.topic, w.payload.data(), w.payload.size(), w.qos, w.retain));
+    }
+    if (uses_tls(options_.uri)) {
+        mqtt::ssl_options ssl;
+        if (!options_.tls.ca_file.empty()) {
+            ssl.set_trust_store(options_.tls.ca_file);
+        }
+        if (!options_.tls.cert_file.empty()) {
+            ssl.set_key_store(options_.tls.cert_file);
+        }
+        if (!options_.tls.key_file.empty()) {
+            ssl.set_private_key(options_.tls.key_file);
+        }
+        ssl.set_enable_server_cert_auth(true);
+        ssl.set_verify(options_.tls.verify_hostname);
+        std::weak_ptr<sink> s = sink_;
+        ssl.set_error_handler([s](const std::string& text) {
+            if (auto p = s.lock()) {
+                p->tls_error(text);
+            }
+        });
+        o.set_ssl(std::move(ssl));
+    }
+    return o;
+}
+
+void upstream_link::start() {
+    if (state_ == state::idle) {
+        connect_now();
+    }
+}
+
+void upstream_link::connect_now() {
+    state_ = state::connecting;
+    last_tls_error_.clear();
+    const auto op = add_op(pending_op{op_kind::connect, {}, {}});
+    if (!params_.quiet || common::log::enabled(common::log::level::debug)) {
+        common::log::info("Upstream ", params_.log_name, ": connecting to ", options_.uri, " as ",
+                          params_.client_id);
+    }
+    try {
+        client_->connect(connect_options(), op_context(op), *sink_);
+    } catch (const mqtt::exception& e) {
+        ops_.erase(op);
+        op_result r;
+        r.rc = e.get_return_code();
+        on_connect_done(r);
+    }
+}
+
+void upstream_link::on_connect_done(const op_result& r) {
+    if (state_ == state::stopped) {
+        return;
+    }
+    if (r.ok) {
+        state_ = state::connected;
+        unreachable_ = false;
+        ever_connected_ = true;
+        backoff_.reset();
+        const auto text = common::log::cat("Upstream ", params_.log_name, ": connected to ",
+                                           options_.uri, " as ", params_.client_id,
+                                           " (session present: ", r.session_present ? 1 : 0, ")");
+        if (params_.quiet) {
+            common::log::info(text);
+        } else {
+            common::log::notice(text);
+        }
+        if (events_.connected) {
+            events_.connected(r.session_present);
+        }
+        return;
+    }
+    // MQTT 3.1.1 CONNACK codes 1..5 and MQTT 5 reason codes >= 0x80 come from the broker;
+    // Paho's own codes are negative (network, TLS, timeout).
+    const bool refused = r.rc > 0;
+    unreachable_ = !refused;
+    std::string why = paho_error_text(r.rc);
+    if (!last_tls_error_.empty()) {
+        why = common::log::cat("TLS error: ", last_tls_error_,
+                               " (check upstream.tls.ca_file, cert_file, key_file and "
+                               "verify_hostname)");
+    } else if (r.rc == MQTTASYNC_FAILURE && uses_tls(options_.uri)) {
+        why += " (TLS handshake or TCP connect failed; check upstream.tls.ca_file)";
+    }
+    const bool retry = ever_connected_ || params_.retry_first_connect;
+    state_ = retry ? state::waiting : state::idle;
+    std::optional<std::chrono::milliseconds> delay;
+    if (retry) {
+        delay = backoff_.next(ctx_.random_unit());
+    }
+    const auto text = common::log::cat(
+        "Upstream ", params_.log_name, ": connect to ", options_.uri, " as ", params_.client_id,
+        " failed: ", why, delay ? common::log::cat("; retrying in ", seconds_text(*delay)) : "");
+    if (params_.quiet && !ever_connected_) {
+        common::log::info(text);
+    } else {
+        common::log::error(text);
+    }
+    if (delay) {
+        std::weak_ptr<upstream_link> weak = weak_from_this();
+        reconnect_timer_->start(*delay, [weak] {
+            if (auto self = weak.lock(); self && self->state_ == state::waiting) {
+                self->connect_now();
+            }
+        });
+    }
+    if (events_.connect_failed) {
+        events_.connect_failed(r.rc, refused);
+    }
+}
+
+void upstream_link::on_lost(const std::string& cause) {
+    if (state_ != state::connected) {
+        return;
+    }
+    state_ = state::waiting;
+    const auto delay = backoff_.next(ctx_.random_unit());
+    common::log::warning("Upstream ", params_.log_name, ": connection to ", options_.uri, " lost",
+                         cause.empty() ? "" : ": ", cause, "; reconnecting in ",
+                         seconds_text(delay));
+    std::weak_ptr<upstream_link> weak = weak_from_this();
+    reconnect_timer_->start(delay, [weak] {
+        if (auto self = weak.lock(); self && self->state_ == state::waiting) {
+            self->connect_now();
+        }
+    });
+    if (events_.connection_lost) {
+        events_.connection_lost(cause);
+    }
+}
+
+void upstream_link::on_tls_error(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+        text.pop_back();
+    }
+    last_tls_error_ = std::move(text);
+}
+
+std::uint64_t upstream_link::add_op(pending_op op) {
+    const auto id = next_op_++;
+    ops_.emplace(id, std::move(op));
+    return id;
+}
+
+void upstream_link::on_op_done(std::uint64_t op, const op_result& r) {
+    auto it = ops_.find(op);
+    if (it == ops_.end() || state_ == state::stopped) {
+        return; // answered already (buffered publish) or stopped
+    }
+    auto entry = std::move(it->second);
+    ops_.erase(it);
+    switch (entry.kind) {
+    case op_kind::connect:
+        on_connect_done(r);
+        break;
+    case op_kind::publish:
+    case op_kind::unsubscribe:
+        if (entry.done_bool) {
+            entry.done_bool(r.ok);
+        }
+        break;
+    case op_kind::subscribe:
+        if (entry.done_sub) {
+            entry.done_sub(r.ok ? std::optional<std::uint8_t>(r.granted.value_or(0))
+                                : std::nullopt);
+        }
+        break;
+    }
+}
+
+void upstream_link::publish(const common::mqtt_message& msg, std::function<void(bool)> done) {
+    if (state_ == state::stopped) {
+        if (done) {
+            done(false);
+        }
+        return;
+    }
+    auto m =
+        mqtt::make_message(msg.topic, msg.payload.data(), msg.payload.size(), msg.qos, msg.retain);
+    const bool was_connected = state_ == state::connected;
+    std::uint64_t op = 0;
+    try {
+        if (!done) {
+            client_->publish(m);
+            return;
+        }
+        op = add_op(pending_op{op_kind::publish, std::move(done), {}});
+        client_->publish(m, op_context(op), *sink_);
+    } catch (const mqtt::exception& e) {
+        common::log::warning("Upstream ", params_.log_name, ": publish to '", msg.topic,
+                             "' refused: ", paho_error_text(e.get_return_code()));
+        if (op != 0) {
+            auto it = ops_.find(op);
+            if (it != ops_.end()) {
+                auto cb = std::move(it->second.done_bool);
+                ops_.erase(it);
+                cb(false);
+            }
+        }
+        return;
+    }
+    if (!was_connected) {
+        // Paho holds it in its send-while-disconnected buffer (persistent when configured)
+        // until the link is up again: that is custody (DESIGN.md "Custody").
+        auto it = ops_.find(op);
+        if (it != ops_.end()) {
+            auto cb = std::move(it->second.done_bool);
+            ops_.erase(it);
+            cb(true);
+        }
+    }
+}
+
+void upstream_link::subscribe(const std::string& filter, std::uint8_t qos,
+                              std::function<void(std::optional<std::uint8_t>)> done) {
+    if (state_ != state::connected) {
+        if (done) {
+            done(std::nullopt);
+        }
+        return;
+    }
+    const auto op = add_op(pending_op{op_kind::subscribe, {}, std::move(done)});
+    try {
+        client_->subscribe(filter, qos, op_context(op), *sink_);
+    } catch (const mqtt::exception& e) {
+        common::log::warning("Upstream ", params_.log_name, ": subscribe to '", filter,
+                             "' failed: ", paho_error_text(e.get_return_code()));
+        auto it = ops_.find(op);
+        if (it != ops_.end()) {
+            auto cb = std::move(it->second.done_sub);
+            ops_.erase(it);
+            if (cb) {
+                cb(std::nullopt);
+            }
+        }
+    }
+}
+
+void upstream_link::subscribe_many(
+    const std::vector<std::pair<std::string, std::uint8_t>>& filters) {
+    if (state_ != state::connected || filters.empty()) {
+        return;
+    }
+    // Batches keep each SUBSCRIBE packet a reasonable size.
+    constexpr std::size_t batch = 64;
+    for (std::size_t i = 0; i < filters.size(); i += batch) {
+        std::vector<std::string> names;
+        std::vector<int> qos;
+        for (std::size_t j = i; j < std::min(filters.size(), i + batch); ++j) {
+            names.push_back(filters[j].first);
+            qos.push_back(filters[j].second);
+        }
+        auto topics = mqtt::string_collection::create(names);
+        try {
+            client_->subscribe(topics, qos);
+        } catch (const mqtt::exception& e) {
+            common::log::warning("Upstream ", params_.log_name,
+                                 ": re-subscribe failed: ", paho_error_text(e.get_return_code()));
+            return;
+        }
+    }
+}
+
+void upstream_link::unsubscribe(const std::string& filter, std::function<void(bool)> done) {
+    if (state_ != state::connected) {
+        if (done) {
+            done(false);
+        }
+        return;
+    }
+    const auto op = add_op(pending_op{op_kind::unsubscribe, std::move(done), {}});
+    try {
+        client_->unsubscribe(filter, op_context(op), *sink_);
+    } catch (const mqtt::exception& e) {
+        common::log::warning("Upstream ", params_.log_name, ": unsubscribe from '", filter,
+                             "' failed: ", paho_error_text(e.get_return_code()));
+        auto it = ops_.find(op);
+        if (it != ops_.end()) {
+            auto cb = std::move(it->second.done_bool);
+            ops_.erase(it);
+            if (cb) {
+                cb(false);
+            }
+        }
+    }
+}
+
+void upstream_link::stop(std::optional<common::mqtt_message> last_words) {
+    if (state_ == state::stopped) {
+        return;
+    }
+    state_ = state::stopped;
+    ops_.clear();
+    reconnect_timer_.reset();
+    if (client_) {
+        ctx_.retire(std::move(client_), sink_, std::move(last_words));
+    }
+}
+
+} // namespace snbridge::bridge::remote
