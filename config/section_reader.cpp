@@ -319,8 +319,9 @@ section_reader::section_reader(diagnostics& diag, const YAML::Node& map, std::st
     for (auto it = map.begin(); it != map.end(); ++it) {
         const YAML::Node& key = it->first;
         if (!key.IsScalar()) {
-            value_ref(diag, key, key.Mark(), path_.empty() ? "key" : path_ + " key")
-                .must_be("a name");
+            const value_ref bad_key(diag, key, key.Mark(), "");
+            diag_->add(key.Mark(),
+                       "a key in " + where + " must be a name, got " + bad_key.describe());
             continue;
         }
         if (const auto* first = find(key.Scalar())) {

@@ -176,7 +176,8 @@ public:
     bool read(std::string_view key, common::net_address& out);
     template <class Rep, class Period>
     bool read(std::string_view key, std::chrono::duration<Rep, Period>& out,
-              std::chrono::duration<Rep, Period> min, std::chrono::duration<Rep, Period> max) {
+              std::type_identity_t<std::chrono::duration<Rep, Period>> min,
+              std::type_identity_t<std::chrono::duration<Rep, Period>> max) {
         using std::chrono::duration_cast;
         using std::chrono::milliseconds;
         using D = std::chrono::duration<Rep, Period>;
@@ -187,19 +188,32 @@ public:
             return ms ? std::optional<D>(duration_cast<D>(*ms)) : std::nullopt;
         });
     }
-    /// An optional key: `out` stays empty when absent; the extra arguments are as for T.
-    template <class T, class... Args>
-    bool read(std::string_view key, std::optional<T>& out, Args&&... args) {
-        if (!has(key)) {
-            (void)value(key); // still a known key (key_paths, "did you mean")
-            return false;
-        }
-        T v{};
-        if (read(key, v, std::forward<Args>(args)...)) {
-            out = std::move(v);
-            return true;
-        }
-        return false;
+    // Optional keys: `out` stays empty when the key is absent; the limits are as above.
+    bool read(std::string_view key, std::optional<bool>& out) {
+        return read_optional(key, out, [&](bool& v) { return read(key, v); });
+    }
+    template <class T>
+    requires std::integral<T> &&(!std::same_as<T, bool>)bool read(
+        std::string_view key, std::optional<T>& out,
+        std::type_identity_t<T> min = std::numeric_limits<T>::min(),
+        std::type_identity_t<T> max = std::numeric_limits<T>::max()) {
+        return read_optional(key, out, [&](T& v) { return read(key, v, min, max); });
+    }
+    bool read(std::string_view key, std::optional<std::string>& out, std::size_t min_len = 0,
+              std::size_t max_len = 65535) {
+        return read_optional(key, out,
+                             [&](std::string& v) { return read(key, v, min_len, max_len); });
+    }
+    bool read(std::string_view key, std::optional<common::net_address>& out) {
+        return read_optional(key, out, [&](common::net_address& v) { return read(key, v); });
+    }
+    template <class Rep, class Period>
+    bool read(std::string_view key, std::optional<std::chrono::duration<Rep, Period>>& out,
+              std::type_identity_t<std::chrono::duration<Rep, Period>> min,
+              std::type_identity_t<std::chrono::duration<Rep, Period>> max) {
+        return read_optional(key, out, [&](std::chrono::duration<Rep, Period>& v) {
+            return read(key, v, min, max);
+        });
     }
     template <class E>
     bool read_enum(std::string_view key, E& out,
@@ -292,6 +306,19 @@ private:
             return false;
         }
         out = std::move(*converted);
+        return true;
+    }
+    template <class T, class Read>
+    bool read_optional(std::string_view key, std::optional<T>& out, Read&& read_value) {
+        if (!has(key)) {
+            (void)value(key); // still a known key (key_paths, "did you mean")
+            return false;
+        }
+        T v{};
+        if (!read_value(v)) {
+            return false;
+        }
+        out = std::move(v);
         return true;
     }
     [[nodiscard]] std::string join(std::string_view key) const;

@@ -1,0 +1,133 @@
+// Bad YAML -> the exact error message, with file, line and column (1-based).
+
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "config/config.hpp"
+
+namespace cfg = snbridge::config;
+
+namespace {
+
+struct bad_case {
+    std::string yaml;
+    std::string message;
+};
+
+const std::string long_name(65, 'n');
+
+const bad_case bad_table[] = {
+    // integers and ranges
+    {"gateway:\n  id: 300\n",
+     R"(snbridge.yaml:2:7: gateway.id: must be an integer between 1 and 255, got "300")"},
+    {"gateway:\n  id: 0\n",
+     R"(snbridge.yaml:2:7: gateway.id: must be an integer between 1 and 255, got "0")"},
+    {"gateway:\n  id: -1\n",
+     R"(snbridge.yaml:2:7: gateway.id: must be an integer between 1 and 255, got "-1")"},
+    {"gateway:\n  id: abc\n",
+     R"(snbridge.yaml:2:7: gateway.id: must be an integer between 1 and 255, got "abc")"},
+    {"gateway:\n  id: 1.5\n",
+     R"(snbridge.yaml:2:7: gateway.id: must be an integer between 1 and 255, got "1.5")"},
+    {"gateway:\n  id: 0x10\n",
+     R"(snbridge.yaml:2:7: gateway.id: must be an integer between 1 and 255, got "0x10")"},
+    {"gateway:\n  id: [1]\n",
+     "snbridge.yaml:2:7: gateway.id: must be an integer between 1 and 255, got a list"},
+    // strings
+    {"gateway:\n  name: \"\"\n",
+     R"(snbridge.yaml:2:9: gateway.name: must be a string of 1 to 64 bytes, got "")"},
+    {"gateway:\n  name:\n  id: 2\n",
+     "snbridge.yaml:2:3: gateway.name: must be a string of 1 to 64 bytes, got nothing"},
+    {"gateway:\n  name: " + long_name + "\n",
+     R"(snbridge.yaml:2:9: gateway.name: must be a string of 1 to 64 bytes, got ")" + long_name +
+         "\""},
+    {"gateway:\n  name: {first: a}\n",
+     "snbridge.yaml:2:9: gateway.name: must be a string of 1 to 64 bytes, got a map"},
+    // unknown and duplicate keys
+    {"gatway:\n  id: 2\n",
+     "snbridge.yaml:1:1: unknown key 'gatway' in the top level (did you mean 'gateway'?)"},
+    {"gateway:\n  nmae: x\n",
+     "snbridge.yaml:2:3: unknown key 'nmae' in gateway (did you mean 'name'?)"},
+    {"broker:\n  bogus_key_for_test: 1\n",
+     "snbridge.yaml:2:3: unknown key 'bogus_key_for_test' in broker"},
+    {"gateway: {id: 1}\ngateway: {id: 2}\n",
+     "snbridge.yaml:2:1: duplicate key 'gateway' in the top level, first set at line 1"},
+    {"gateway:\n  id: 1\n  id: 2\n",
+     "snbridge.yaml:3:3: duplicate key 'id' in gateway, first set at line 2"},
+    {"? [a, b]\n: 1\n", "snbridge.yaml:1:3: a key in the top level must be a name, got a list"},
+    // wrong shapes
+    {"gateway: [1, 2]\n", "snbridge.yaml:1:10: gateway: must be a map, got a list"},
+    {"log: true\n", R"(snbridge.yaml:1:6: log: must be a map, got "true")"},
+    {"upstream: 5\n", R"(snbridge.yaml:1:11: upstream: must be a map, got "5")"},
+    {"mqttsn:\n  listen: \"0.0.0.0:1883\"\n",
+     R"(snbridge.yaml:2:11: mqttsn.listen: must be a list, got "0.0.0.0:1883")"},
+    {"mqttsn:\n  listen: {a: 1}\n", "snbridge.yaml:2:11: mqttsn.listen: must be a list, got a map"},
+    {"- a\n- b\n", "snbridge.yaml:1:1: the top level must be a map of sections (gateway, mqttsn, "
+                   "mode, ...), got a list"},
+    {"just text\n", "snbridge.yaml:1:1: the top level must be a map of sections (gateway, "
+                    "mqttsn, mode, ...), got \"just text\""},
+    // addresses
+    {"mqttsn:\n  listen: []\n",
+     "snbridge.yaml:2:11: mqttsn.listen: must have at least 1 item, got 0"},
+    {"mqttsn:\n  listen:\n", "snbridge.yaml:2:3: mqttsn.listen: must have at least 1 item, got 0"},
+    {"mqttsn:\n  listen: [\"localhost:1883\"]\n",
+     R"(snbridge.yaml:2:12: mqttsn.listen[0]: must be "ip:port", e.g. "0.0.0.0:1883" or "[::]:1883", got "localhost:1883" (not a numeric IPv4 address))"},
+    {"mqttsn:\n  listen: [\"::1:1883\"]\n",
+     R"(snbridge.yaml:2:12: mqttsn.listen[0]: must be "ip:port", e.g. "0.0.0.0:1883" or "[::]:1883", got "::1:1883" (an IPv6 address must be in brackets))"},
+    {"mqttsn:\n  listen: [\"[::1:1883\"]\n",
+     R"(snbridge.yaml:2:12: mqttsn.listen[0]: must be "ip:port", e.g. "0.0.0.0:1883" or "[::]:1883", got "[::1:1883" (missing ']' after the IPv6 address))"},
+    {"mqttsn:\n  listen: [\"1.2.3.4\"]\n",
+     R"(snbridge.yaml:2:12: mqttsn.listen[0]: must be "ip:port", e.g. "0.0.0.0:1883" or "[::]:1883", got "1.2.3.4" (missing ':port'))"},
+    {"mqttsn:\n  listen: [\"1.2.3.4:70000\"]\n",
+     R"(snbridge.yaml:2:12: mqttsn.listen[0]: must be "ip:port", e.g. "0.0.0.0:1883" or "[::]:1883", got "1.2.3.4:70000" (the port must be a number between 0 and 65535))"},
+    {"mqttsn:\n  listen: [\"[1.2.3.4]:1883\"]\n",
+     R"(snbridge.yaml:2:12: mqttsn.listen[0]: must be "ip:port", e.g. "0.0.0.0:1883" or "[::]:1883", got "[1.2.3.4]:1883" (not a numeric IPv6 address))"},
+    {"mqttsn:\n  listen:\n    - \"0.0.0.0:1883\"\n    - \"0.0.0.0:1883\"\n",
+     "snbridge.yaml:4:7: mqttsn.listen[1]: duplicate address 0.0.0.0:1883"},
+    {"mqttsn:\n  listen:\n    - [a]\n",
+     R"(snbridge.yaml:3:7: mqttsn.listen[0]: must be "ip:port", e.g. "0.0.0.0:1883" or "[::]:1883", got a list)"},
+    // enums and booleans
+    {"mode: fast\n",
+     R"(snbridge.yaml:1:7: mode: must be one of broker, transparent, aggregating, got "fast")"},
+    {"mode: Broker\n",
+     R"(snbridge.yaml:1:7: mode: must be one of broker, transparent, aggregating, got "Broker")"},
+    {"mode:\n",
+     "snbridge.yaml:1:1: mode: must be one of broker, transparent, aggregating, got nothing"},
+    {"log:\n  verbose: maybe\n",
+     R"(snbridge.yaml:2:12: log.verbose: must be true or false, got "maybe")"},
+    {"log:\n  verbose: 1\n", R"(snbridge.yaml:2:12: log.verbose: must be true or false, got "1")"},
+    // YAML syntax
+    {"gateway:\n  id: [1\n",
+     "snbridge.yaml:3:1: YAML syntax error: end of sequence flow not found"},
+    {"gateway: {id: 1\n", "snbridge.yaml:2:1: YAML syntax error: end of map flow not found"},
+    {"gateway:\n\tid: 1\n", "snbridge.yaml:2:4: YAML syntax error: illegal map value"},
+    {"gateway: {}\n---\ngateway: {}\n",
+     "snbridge.yaml:3:1: only one YAML document is allowed in a config file"},
+    // several problems: all of them, in file order
+    {"lgo: {}\ngateway:\n  id: 300\n  name: \"\"\nmode: fast\n",
+     "snbridge.yaml:1:1: unknown key 'lgo' in the top level (did you mean 'log'?)\n"
+     R"(snbridge.yaml:3:7: gateway.id: must be an integer between 1 and 255, got "300")"
+     "\n"
+     R"(snbridge.yaml:4:9: gateway.name: must be a string of 1 to 64 bytes, got "")"
+     "\n"
+     R"(snbridge.yaml:5:7: mode: must be one of broker, transparent, aggregating, got "fast")"},
+};
+
+} // namespace
+
+TEST_CASE("config: bad YAML gives the exact message with file, line and column") {
+    static_assert(std::size(bad_table) >= 15);
+    for (const auto& c : bad_table) {
+        CAPTURE(c.yaml);
+        const auto loaded = cfg::load_string(c.yaml, "snbridge.yaml");
+        REQUIRE_FALSE(loaded.has_value());
+        CHECK(loaded.error().message == c.message);
+    }
+}
+
+TEST_CASE("config: load_file names the file in its messages") {
+    const auto missing = cfg::load_file("/nonexistent/snbridge.yaml");
+    REQUIRE_FALSE(missing.has_value());
+    CHECK(missing.error().message == "/nonexistent/snbridge.yaml: cannot open: No such file or "
+                                     "directory");
+}
