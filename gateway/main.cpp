@@ -1,6 +1,239 @@
-#include "common/log.hpp"
+// snbridge: reads the config, opens the UDP listeners, runs the loop until SIGINT/SIGTERM.
+// Start-up and shutdown lines follow Mosquitto's ("snbridge version X starting", "Opening ipv4
+// listen socket on UDP port 1883.", ...). Exit codes: 0 clean stop or valid config, 1 config
+// or socket error, 2 bad command line.
 
-int main() {
-    snbridge::common::log::info("snbridge version " SNB_VERSION " starting");
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/log.hpp"
+#include "common/uv/loop.hpp"
+#include "common/uv/signal_handle.hpp"
+#include "common/uv/socket_address.hpp"
+#include "config/config.hpp"
+#include "gateway/decode_only_handler.hpp"
+#include "gateway/drop_counter.hpp"
+#include "gateway/packet_log.hpp"
+#include "gateway/udp_runtime.hpp"
+
+namespace {
+
+namespace log = snbridge::common::log;
+namespace uv = snbridge::common::uv;
+namespace gw = snbridge::gateway;
+namespace cfg = snbridge::config;
+
+constexpr std::string_view version_line = "snbridge version " SNB_VERSION;
+
+constexpr std::string_view usage_text =
+    R"(snbridge is an MQTT-SN v1.2 gateway: sensors speak MQTT-SN over UDP, and each gets an
+MQTT session on the built-in broker or on a remote MQTT broker.
+
+Usage: snbridge [-c FILE] [-p PORT] [-v] [--check-config]
+       snbridge --help | --version
+
+  -c, --config FILE   read the configuration from FILE (YAML). Without it, the built-in
+                      defaults are used: MQTT-SN on UDP port 1883, IPv4 and IPv6.
+  -p, --port PORT     MQTT-SN UDP port of every listener (overrides the config file).
+  -v, --verbose       log every MQTT-SN packet received and sent (as log.verbose: true).
+      --check-config  validate the configuration (with -c FILE) and exit: 0 when valid.
+  -h, --help          show this help and exit.
+      --version       show the version and exit.
+
+Signals: SIGINT and SIGTERM stop the gateway cleanly.
+Configuration keys: docs/configuration.md. Exit codes: 0 success, 1 config or socket error,
+2 bad command line.
+)";
+
+struct options {
+    std::optional<std::string> config_file;
+    std::optional<std::uint16_t> port;
+    bool verbose = false;
+    bool check_config = false;
+    bool help = false;
+    bool version = false;
+};
+
+/// Parses argv; on error prints the reason and returns nullopt.
+std::optional<options> parse_args(int argc, char** argv) {
+    options o;
+    const std::vector<std::string_view> args(argv + 1, argv + argc);
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const auto a = args[i];
+        const auto value = [&](std::string_view name) -> std::optional<std::string_view> {
+            if (i + 1 >= args.size()) {
+                std::fprintf(stderr, "Error: %.*s needs a value.\n", static_cast<int>(name.size()),
+                             name.data());
+                return std::nullopt;
+            }
+            return args[++i];
+        };
+        if (a == "-c" || a == "--config") {
+            const auto v = value(a);
+            if (!v) {
+                return std::nullopt;
+            }
+            o.config_file = std::string(*v);
+        } else if (a == "-p" || a == "--port") {
+            const auto v = value(a);
+            if (!v) {
+                return std::nullopt;
+            }
+            char* end = nullptr;
+            const std::string text(*v);
+            const long port = std::strtol(text.c_str(), &end, 10);
+            if (text.empty() || *end != '\0' || port < 0 || port > 65535) {
+                std::fprintf(stderr, "Error: Invalid port '%s': expected a number 0..65535.\n",
+                             text.c_str());
+                return std::nullopt;
+            }
+            o.port = static_cast<std::uint16_t>(port);
+        } else if (a == "-v" || a == "--verbose") {
+            o.verbose = true;
+        } else if (a == "--check-config") {
+            o.check_config = true;
+        } else if (a == "-h" || a == "--help") {
+            o.help = true;
+        } else if (a == "--version") {
+            o.version = true;
+        } else {
+            std::fprintf(stderr, "Error: Unknown option '%.*s'. See snbridge --help.\n",
+                         static_cast<int>(a.size()), a.data());
+            return std::nullopt;
+        }
+    }
+    return o;
+}
+
+/// One "Error: ..." line per line of a (possibly multi-line) message.
+void print_errors(const std::string& message, bool with_timestamp) {
+    std::size_t start = 0;
+    while (start < message.size()) {
+        auto end = message.find('\n', start);
+        if (end == std::string::npos) {
+            end = message.size();
+        }
+        const auto line = "Error: " + message.substr(start, end - start);
+        if (with_timestamp) {
+            log::error(line);
+        } else {
+            std::fprintf(stderr, "%s\n", line.c_str());
+        }
+        start = end + 1;
+    }
+}
+
+gw::udp_runtime_options runtime_options(const cfg::config& c) {
+    gw::udp_runtime_options o;
+    o.listen = c.mqttsn.listen;
+    // TODO(discovery): multicast_v4/multicast_v6/default_radius from mqttsn.discovery once
+    // config/ has those keys.
+    return o;
+}
+
+int run(const options& opt, cfg::config config) {
+    log::info(version_line, " starting");
+    if (opt.config_file) {
+        log::info("Config loaded from ", *opt.config_file, ".");
+    } else {
+        log::info("Using default config.");
+    }
+    gw::packet_log::set_enabled(config.log.verbose);
+
+    uv::loop loop;
+    gw::drop_counter drops;
+    // TODO(wiring): once gateway::gateway_core and bridge::make_mqtt_side
+    // (bridge/mqtt_side_factory.hpp) exist, build the MQTT side for config.mode and replace
+    // this decode-only handler with the core; the runtime then also calls reschedule() after
+    // MQTT-side events.
+    gw::decode_only_handler handler(drops);
+    gw::udp_runtime runtime(loop, handler, drops, runtime_options(config));
+    if (auto started = runtime.start(); !started) {
+        print_errors(started.error().message, true);
+        runtime.stop();
+        loop.shutdown();
+        return 1;
+    }
+
+    bool stopping = false;
+    const auto stop = [&](int signum) {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        log::notice("Received ", signum == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down.");
+        handler.shutdown(gw::clock::now());
+        runtime.stop();
+        // Every handle, the signal handles included, so run() returns once the loop is empty.
+        loop.close_all();
+    };
+    uv::signal_handle sigint(loop);
+    uv::signal_handle sigterm(loop);
+    uv::signal_handle sighup(loop);
+    sigint.start(SIGINT, stop);
+    sigterm.start(SIGTERM, stop);
+    sighup.start(SIGHUP,
+                 [](int) { log::notice("Received SIGHUP: reloading is not supported yet."); });
+    std::signal(SIGPIPE, SIG_IGN);
+
+    log::info(version_line, " running");
+    loop.run();
+    loop.shutdown();
+    drops.log_summary();
+    log::info(version_line, " terminating");
     return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    const auto opt = parse_args(argc, argv);
+    if (!opt) {
+        return 2;
+    }
+    if (opt->help) {
+        std::fputs(usage_text.data(), stdout);
+        return 0;
+    }
+    if (opt->version) {
+        std::printf("%.*s\n", static_cast<int>(version_line.size()), version_line.data());
+        return 0;
+    }
+    snbridge::common::result<cfg::config> loaded =
+        opt->config_file ? cfg::load_file(*opt->config_file) : cfg::defaults();
+    if (!loaded) {
+        print_errors(loaded.error().message, !opt->check_config);
+        return 1;
+    }
+    auto config = std::move(*loaded);
+    if (opt->port) {
+        // As Mosquitto's -p: the port of every listener.
+        for (auto& address : config.mqttsn.listen) {
+            address.port = *opt->port;
+        }
+    }
+    if (opt->verbose) {
+        config.log.verbose = true;
+    }
+    if (opt->check_config) {
+        if (opt->config_file) {
+            std::printf("Config %s is valid.\n", opt->config_file->c_str());
+        } else {
+            std::printf("Default config is valid.\n");
+        }
+        return 0;
+    }
+    try {
+        return run(*opt, std::move(config));
+    } catch (const std::exception& e) {
+        // Startup only (loop creation); the I/O path does not throw.
+        print_errors(e.what(), true);
+        return 1;
+    }
 }

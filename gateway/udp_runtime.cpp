@@ -1,0 +1,260 @@
+#include "gateway/udp_runtime.hpp"
+
+#include <algorithm>
+
+#include <uv.h>
+
+#include "common/log.hpp"
+#include "common/uv/socket_address.hpp"
+
+namespace snbridge::gateway {
+
+namespace {
+
+constexpr std::size_t max_peer_memory = 65536;
+
+const char* family_name(const common::net_address& a) noexcept {
+    return a.fam == common::net_address::family::v4 ? "ipv4" : "ipv6";
+}
+
+std::string ip_only(const common::net_address& a) {
+    auto s = a.to_string();
+    if (a.fam == common::net_address::family::v6) {
+        return s.substr(1, s.find(']') - 1);
+    }
+    return s.substr(0, s.rfind(':'));
+}
+
+} // namespace
+
+udp_runtime::udp_runtime(common::uv::loop& l, datagram_handler& handler, drop_counter& drops,
+                         udp_runtime_options options)
+    : loop_(l)
+    , handler_(handler)
+    , drops_(drops)
+    , options_(std::move(options)) {}
+
+udp_runtime::~udp_runtime() {
+    stop();
+}
+
+common::result<void> udp_runtime::start() {
+    timer_ = std::make_unique<common::uv::timer>(loop_);
+    for (const auto& address : options_.listen) {
+        if (auto r = open_listener(address); !r) {
+            return r;
+        }
+    }
+    if (listeners_.empty()) {
+        return common::fail(common::error{"no UDP listen socket could be opened"});
+    }
+    reschedule();
+    return {};
+}
+
+common::result<void> udp_runtime::open_listener(const common::net_address& address) {
+    auto socket = std::make_unique<common::uv::udp_socket>(loop_, options_.max_queued_sends);
+    common::log::info("Opening ", family_name(address), " listen socket on UDP ",
+                      common::uv::is_unspecified(address) ? "port " + std::to_string(address.port)
+                                                          : address.to_string(),
+                      ".");
+    auto bound = socket->bind(address, {.v6_only = true,
+                                        .reuse_address = false,
+                                        .receive_buffer_bytes = options_.receive_buffer_bytes});
+    if (!bound) {
+        // A host without IPv6 cannot open "[::]:1883": skip it when another listener works.
+        const bool no_v6 = address.fam == common::net_address::family::v6 &&
+                           bound.error().message.find("EAFNOSUPPORT") != std::string::npos;
+        if (no_v6 && options_.listen.size() > 1) {
+            common::log::warning("IPv6 is not available on this host; skipping ",
+                                 address.to_string(), ".");
+            socket->close();
+            return {};
+        }
+        socket->close();
+        return common::fail(common::error{bound.error().message});
+    }
+    auto local = socket->local_address();
+    listener l{std::move(socket), local ? *local : address, std::nullopt};
+    if (address.port == 0 && local) {
+        common::log::info("Listening on UDP ", local->to_string(), ".");
+    }
+    const std::size_t index = listeners_.size();
+    const int rc = l.socket->start_receive(
+        [this, index](const common::net_address& from, std::span<const std::uint8_t> bytes) {
+            on_datagram(index, from, bytes);
+        },
+        [this, index](int status) {
+            drops_.drop(status == UV_EMSGSIZE ? "oversized_datagram" : "receive_error",
+                        listeners_[index].address, 0, clock::now(), common::uv::error_text(status));
+        });
+    if (rc < 0) {
+        return common::fail(common::error{"cannot receive on UDP " + l.address.to_string() + ": " +
+                                          common::uv::error_text(rc)});
+    }
+    listeners_.push_back(std::move(l));
+    open_multicast(listeners_.back());
+    return {};
+}
+
+void udp_runtime::open_multicast(listener& l) {
+    const auto& group = l.address.fam == common::net_address::family::v4 ? options_.multicast_v4
+                                                                         : options_.multicast_v6;
+    if (!group) {
+        return;
+    }
+    auto& sock = *l.socket;
+    const bool wildcard = common::uv::is_unspecified(l.address);
+    // Outgoing interface: the listener's own address when it has one (a gateway on 127.0.0.1
+    // advertises on loopback), else the kernel's routing choice.
+    std::string iface;
+    if (!wildcard) {
+        iface = l.address.fam == common::net_address::family::v4 ? ip_only(l.address) : "";
+        if (!iface.empty()) {
+            if (const int rc = sock.set_multicast_interface(iface); rc < 0) {
+                common::log::warning("Cannot send multicast from ", l.address.to_string(), ": ",
+                                     common::uv::error_text(rc), ".");
+            }
+        }
+    }
+    sock.set_multicast_loop(options_.multicast_loop);
+    sock.set_multicast_ttl(options_.default_radius == 0 ? 1 : options_.default_radius);
+    l.group = *group;
+
+    // Receiving the group's datagrams (SEARCHGW, §6.1): a wildcard socket on the group's port
+    // receives them once it joins; otherwise a separate socket bound to the group address.
+    if (wildcard && group->port == l.address.port) {
+        if (const int rc = sock.join_multicast(*group, ""); rc < 0) {
+            common::log::warning("Cannot join multicast group ", group->to_string(), " on ",
+                                 l.address.to_string(), ": ", common::uv::error_text(rc),
+                                 "; discovery requests to the group are not received.");
+        } else {
+            common::log::info("Joined multicast group ", group->to_string(), ".");
+        }
+        return;
+    }
+    auto extra = std::make_unique<common::uv::udp_socket>(loop_, options_.max_queued_sends);
+    auto bound =
+        extra->bind(*group, {.v6_only = true, .reuse_address = true, .receive_buffer_bytes = 0});
+    int rc = bound ? extra->join_multicast(*group, wildcard ? "" : ip_only(l.address)) : 0;
+    if (!bound || rc < 0) {
+        common::log::warning("Cannot receive multicast group ", group->to_string(), " for ",
+                             l.address.to_string(), ": ",
+                             bound ? common::uv::error_text(rc) : bound.error().message,
+                             "; discovery requests to the group are not received.");
+        extra->close();
+        return;
+    }
+    const std::size_t index = static_cast<std::size_t>(&l - listeners_.data());
+    extra->start_receive(
+        [this, index](const common::net_address& from, std::span<const std::uint8_t> bytes) {
+            on_datagram(index, from, bytes);
+        });
+    common::log::info("Joined multicast group ", group->to_string(), " on ",
+                      wildcard ? std::string("every interface") : ip_only(l.address), ".");
+    group_sockets_.push_back(std::move(extra));
+}
+
+void udp_runtime::stop() noexcept {
+    for (auto& l : listeners_) {
+        l.socket->close();
+    }
+    for (auto& s : group_sockets_) {
+        s->close();
+    }
+    if (timer_) {
+        timer_->close();
+    }
+}
+
+std::vector<common::net_address> udp_runtime::local_addresses() const {
+    std::vector<common::net_address> out;
+    out.reserve(listeners_.size());
+    for (const auto& l : listeners_) {
+        out.push_back(l.address);
+    }
+    return out;
+}
+
+void udp_runtime::on_datagram(std::size_t listener_index, const common::net_address& from,
+                              std::span<const std::uint8_t> bytes) {
+    ++received_;
+    const auto fam_count = std::count_if(listeners_.begin(), listeners_.end(),
+                                         [&](const auto& l) { return l.address.fam == from.fam; });
+    if (fam_count > 1) {
+        if (peer_listener_.size() >= max_peer_memory && !peer_listener_.contains(from)) {
+            peer_listener_.clear();
+        }
+        peer_listener_[from] = listener_index;
+    }
+    handler_.on_datagram(from, bytes, clock::now());
+    reschedule();
+}
+
+void udp_runtime::reschedule() {
+    if (!timer_ || !timer_->is_open()) {
+        return;
+    }
+    const auto deadline = handler_.next_deadline();
+    if (!deadline) {
+        timer_->stop();
+        return;
+    }
+    const auto now = clock::now();
+    // Round up: firing a little late is fine (the handler checks), early would spin.
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(*deadline - now);
+    if (wait.count() < 0) {
+        wait = std::chrono::milliseconds(0);
+    }
+    timer_->start(wait, [this] {
+        handler_.on_tick(clock::now());
+        reschedule();
+    });
+}
+
+common::uv::udp_socket* udp_runtime::socket_for(const common::net_address& to) {
+    if (const auto it = peer_listener_.find(to); it != peer_listener_.end()) {
+        return listeners_[it->second].socket.get();
+    }
+    for (auto& l : listeners_) {
+        if (l.address.fam == to.fam && l.socket->is_open()) {
+            return l.socket.get();
+        }
+    }
+    return nullptr;
+}
+
+void udp_runtime::send(const common::net_address& to, std::span<const std::uint8_t> bytes) {
+    auto* sock = socket_for(to);
+    if (sock == nullptr) {
+        drops_.drop("no_socket_for_family", to, bytes.size(), clock::now(),
+                    "no listener of this address family");
+        return;
+    }
+    if (const int rc = sock->send(to, bytes); rc < 0) {
+        drops_.drop(rc == UV_ENOBUFS ? "send_queue_full" : "send_failed", to, bytes.size(),
+                    clock::now(), common::uv::error_text(rc));
+        return;
+    }
+    ++sent_;
+}
+
+void udp_runtime::send_multicast(std::span<const std::uint8_t> bytes, std::uint8_t radius) {
+    // MQTT-SN 1.2 §6.1: the radius of ADVERTISE/GWINFO/SEARCHGW is the multicast TTL/hops.
+    const int ttl =
+        radius != 0 ? radius : (options_.default_radius != 0 ? options_.default_radius : 1);
+    for (auto& l : listeners_) {
+        if (!l.group || !l.socket->is_open()) {
+            continue;
+        }
+        l.socket->set_multicast_ttl(ttl);
+        if (const int rc = l.socket->send(*l.group, bytes); rc < 0) {
+            drops_.drop("multicast_send_failed", *l.group, bytes.size(), clock::now(),
+                        common::uv::error_text(rc));
+            continue;
+        }
+        ++sent_;
+    }
+}
+
+} // namespace snbridge::gateway

@@ -1,0 +1,109 @@
+#pragma once
+
+// The UDP transport of the gateway (DESIGN.md "Transport vs state"): libuv sockets on the
+// configured addresses (IPv4 and IPv6; an IPv6 socket is IPV6_V6ONLY so "[::]:1883" and
+// "0.0.0.0:1883" share the port), a large SO_RCVBUF, every datagram handed undecoded to a
+// datagram_handler, and the handler's single deadline driven by one uv timer. It implements
+// datagram_sink for the handler's answers, including multicast for gateway discovery
+// (MQTT-SN 1.2 §6.1). It only moves datagrams: no protocol state lives here. Loop thread only.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/net_address.hpp"
+#include "common/result.hpp"
+#include "common/uv/loop.hpp"
+#include "common/uv/timer.hpp"
+#include "common/uv/udp_socket.hpp"
+#include "gateway/datagram_handler.hpp"
+#include "gateway/drop_counter.hpp"
+
+namespace snbridge::gateway {
+
+struct udp_runtime_options {
+    /// Addresses to listen on (config `mqttsn.listen`); port 0 picks a free port.
+    std::vector<common::net_address> listen;
+    /// SO_RCVBUF requested for every socket, so bursts from many sensors are not lost while
+    /// the loop is busy (the kernel caps it at net.core.rmem_max).
+    int receive_buffer_bytes = 4 * 1024 * 1024;
+    /// Per socket: datagrams waiting in libuv's send queue before a send is dropped.
+    std::size_t max_queued_sends = 4096;
+    /// Gateway discovery (MQTT-SN 1.2 §6.1): the multicast group ("ip:port") of each family.
+    /// Listening sockets of that family receive datagrams sent to the group, and
+    /// send_multicast() sends to it. nullopt: no multicast for that family.
+    std::optional<common::net_address> multicast_v4;
+    std::optional<common::net_address> multicast_v6;
+    /// TTL / hop limit of multicast datagrams when send_multicast() gets radius 0.
+    std::uint8_t default_radius = 1;
+    /// Whether this host's own sockets receive the gateway's multicast (IP_MULTICAST_LOOP).
+    bool multicast_loop = true;
+};
+
+class udp_runtime final : public datagram_sink {
+public:
+    /// `l`, `handler` and `drops` must outlive the runtime. Nothing is opened until start().
+    udp_runtime(common::uv::loop& l, datagram_handler& handler, drop_counter& drops,
+                udp_runtime_options options);
+    ~udp_runtime() override;
+    udp_runtime(const udp_runtime&) = delete;
+    udp_runtime& operator=(const udp_runtime&) = delete;
+
+    /// Binds every listener and starts receiving, logging Mosquitto-style lines ("Opening
+    /// ipv4 listen socket on UDP port 1883."). Fails on the first address that cannot be
+    /// bound, with a message naming it. An IPv6 listener on a host without IPv6 is skipped
+    /// with a warning, as long as another listener is open. Multicast set-up problems are
+    /// warnings: discovery is then unavailable on that family, unicast still works.
+    [[nodiscard]] common::result<void> start();
+    /// Closes every socket and the timer (the loop frees them on its next run).
+    void stop() noexcept;
+
+    /// Re-reads handler.next_deadline() and (re)arms the timer. Call after anything that
+    /// changes the handler's timers outside on_datagram/on_tick (MQTT-side events).
+    void reschedule();
+
+    /// The bound addresses, in listen order (the real port when the config said 0).
+    [[nodiscard]] std::vector<common::net_address> local_addresses() const;
+
+    // datagram_sink
+    void send(const common::net_address& to, std::span<const std::uint8_t> bytes) override;
+    void send_multicast(std::span<const std::uint8_t> bytes, std::uint8_t radius) override;
+
+    [[nodiscard]] std::uint64_t datagrams_received() const noexcept { return received_; }
+    [[nodiscard]] std::uint64_t datagrams_sent() const noexcept { return sent_; }
+
+private:
+    struct listener {
+        std::unique_ptr<common::uv::udp_socket> socket;
+        common::net_address address;
+        /// The group this listener sends multicast to, if any.
+        std::optional<common::net_address> group;
+    };
+
+    common::result<void> open_listener(const common::net_address& address);
+    void open_multicast(listener& l);
+    void on_datagram(std::size_t listener_index, const common::net_address& from,
+                     std::span<const std::uint8_t> bytes);
+    common::uv::udp_socket* socket_for(const common::net_address& to);
+
+    common::uv::loop& loop_;
+    datagram_handler& handler_;
+    drop_counter& drops_;
+    udp_runtime_options options_;
+    std::vector<listener> listeners_;
+    /// Extra sockets bound to a multicast group (for listeners on a specific address, which
+    /// do not receive group traffic themselves). Receive only.
+    std::vector<std::unique_ptr<common::uv::udp_socket>> group_sockets_;
+    std::unique_ptr<common::uv::timer> timer_;
+    /// With several listeners of one family: which listener a peer last wrote to, so the
+    /// answer leaves from the address the peer expects. Bounded (cleared when full).
+    std::unordered_map<common::net_address, std::size_t, common::net_address_hash> peer_listener_;
+    std::uint64_t received_ = 0;
+    std::uint64_t sent_ = 0;
+};
+
+} // namespace snbridge::gateway
