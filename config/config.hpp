@@ -11,6 +11,7 @@
 //      (tests/config checks both).
 // Keep every field equality-comparable (the structs default operator==).
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -54,8 +55,36 @@ struct upstream_section {
     bool operator==(const upstream_section&) const = default;
 };
 
+/// A user of the broker's MQTT listener (`broker.mqtt_users` item).
+struct broker_user {
+    std::string username;
+    std::string password;
+
+    bool operator==(const broker_user&) const = default;
+};
+
 /// `broker:` the built-in broker (broker mode).
 struct broker_section {
+    // --- MQTT 3.1.1 TCP listener (issue 6; bridge/local/mqtt_listener.hpp) ---------------
+    /// TCP addresses of the MQTT listener; empty (the default): no listener.
+    std::vector<common::net_address> mqtt_listen;
+    /// Accept MQTT clients that send no user name.
+    bool mqtt_allow_anonymous = true;
+    /// Users and passwords; a client that sends a user name must match one.
+    std::vector<broker_user> mqtt_users;
+    /// MQTT/TCP connections held at once.
+    std::uint32_t mqtt_max_connections = 1024;
+    /// Largest MQTT packet accepted from a client, in bytes, fixed header included.
+    std::uint32_t mqtt_max_packet_size = 1048576;
+    /// Outgoing QoS 1/2 messages awaiting acknowledgement per MQTT client.
+    std::uint16_t mqtt_max_inflight = 20;
+    /// Outgoing messages waiting for an in-flight slot per MQTT client.
+    std::uint32_t mqtt_max_queued = 1000;
+    /// Time a new TCP connection has to send CONNECT.
+    std::chrono::milliseconds mqtt_connect_timeout{10000};
+    /// Longest MQTT client identifier accepted.
+    std::uint16_t mqtt_max_client_id_length = 128;
+
     bool operator==(const broker_section&) const = default;
 };
 

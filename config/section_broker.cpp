@@ -2,8 +2,30 @@
 
 namespace snbridge::config {
 
-void parse_broker(section_reader& /*r*/, broker_section& /*out*/) {
-    // No keys yet: any key here is reported as unknown.
+void parse_broker(section_reader& r, broker_section& out) {
+    // MQTT 3.1.1 TCP listener (issue 6).
+    r.read("mqtt_listen", out.mqtt_listen, 0, 16);
+    r.read("mqtt_allow_anonymous", out.mqtt_allow_anonymous);
+    if (r.has("mqtt_users")) {
+        out.mqtt_users.clear();
+    }
+    r.each("mqtt_users", 0, 1000, [&](section_reader& item, std::size_t) {
+        broker_user u;
+        item.read("username", u.username, 1, 65535);
+        item.read("password", u.password, 0, 65535);
+        if (!item.has("username")) {
+            item.error("username", "is required");
+        }
+        out.mqtt_users.push_back(std::move(u));
+    });
+    r.read("mqtt_max_connections", out.mqtt_max_connections, 1u, 1000000u);
+    r.read("mqtt_max_packet_size", out.mqtt_max_packet_size, 64u, 268435460u);
+    r.read("mqtt_max_inflight", out.mqtt_max_inflight, std::uint16_t{1}, std::uint16_t{65535});
+    r.read("mqtt_max_queued", out.mqtt_max_queued, 0u, 1000000u);
+    r.read("mqtt_connect_timeout", out.mqtt_connect_timeout, std::chrono::milliseconds(100),
+           std::chrono::milliseconds(3600000));
+    r.read("mqtt_max_client_id_length", out.mqtt_max_client_id_length, std::uint16_t{23},
+           std::uint16_t{65535});
 }
 
 } // namespace snbridge::config

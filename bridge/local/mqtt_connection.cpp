@@ -1,0 +1,480 @@
+#include "bridge/local/mqtt_connection.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <unordered_set>
+
+#include "common/log.hpp"
+#include "common/mqtt/framer.hpp"
+
+namespace snbridge::bridge::local {
+
+namespace mqtt = common::mqtt;
+
+/// One outgoing QoS 1/2 message awaiting acknowledgement.
+struct outbound {
+    std::uint16_t packet_id = 0;
+    std::uint8_t qos = 1;
+    /// QoS 2 after PUBREC: PUBREL sent, awaiting PUBCOMP; the message itself is no longer
+    /// needed.
+    bool released = false;
+    message_ptr msg;
+};
+
+struct mqtt_connection::session_state {
+    std::deque<outbound> inflight;
+    std::deque<message_ptr> queue;
+    /// Incoming QoS 2 packet ids answered with PUBREC and awaiting PUBREL (method B of
+    /// MQTT 3.1.1 §4.3.3: the message was published on receipt). At most 65535 ids.
+    std::unordered_set<std::uint16_t> awaiting_pubrel;
+    std::uint16_t next_id = 1;
+};
+
+namespace {
+
+/// The deleter type marks a session attachment as ours (std::get_deleter), so an attachment
+/// left by another kind of client with the same client id is never misread.
+struct session_state_deleter {
+    void operator()(mqtt_connection::session_state* s) const noexcept {
+        std::default_delete<mqtt_connection::session_state>{}(s);
+    }
+};
+
+std::shared_ptr<mqtt_connection::session_state> new_session_state() {
+    return {std::make_unique<mqtt_connection::session_state>().release(), session_state_deleter{}};
+}
+
+std::shared_ptr<mqtt_connection::session_state> our_state(const std::shared_ptr<void>& att) {
+    if (att && std::get_deleter<session_state_deleter>(att) != nullptr) {
+        return std::static_pointer_cast<mqtt_connection::session_state>(att);
+    }
+    return nullptr;
+}
+
+/// Scratch buffer for encoding outgoing packets (loop thread only).
+std::vector<std::uint8_t>& scratch() {
+    static std::vector<std::uint8_t> buffer;
+    return buffer;
+}
+
+std::string generated_client_id() {
+    // MQTT 3.1.1 §3.1.3.1: the server assigns a unique id to an empty one (clean session).
+    static std::uint64_t counter = 0;
+    return common::log::cat("auto-", std::hex, ++counter, "-",
+                            std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+} // namespace
+
+mqtt_connection::mqtt_connection(broker_core& core, const mqtt_settings& settings,
+                                 mqtt_transport& out, common::net_address peer,
+                                 clock::time_point now)
+    : core_(core)
+    , settings_(settings)
+    , out_(out)
+    , peer_(peer)
+    , accepted_at_(now)
+    , last_received_(now) {}
+
+mqtt_connection::~mqtt_connection() = default;
+
+std::size_t mqtt_connection::inflight() const noexcept {
+    return session_ ? session_->inflight.size() : 0;
+}
+
+std::size_t mqtt_connection::queued() const noexcept {
+    return session_ ? session_->queue.size() : 0;
+}
+
+void mqtt_connection::on_bytes(std::span<const std::uint8_t> bytes, clock::time_point now) {
+    if (state_ == state::closing) {
+        return;
+    }
+    last_received_ = now;
+    in_.insert(in_.end(), bytes.begin(), bytes.end());
+    std::size_t consumed = 0;
+    while (state_ != state::closing) {
+        const auto view = std::span<const std::uint8_t>(in_).subspan(consumed);
+        const auto frame = mqtt::next_frame(view, settings_.max_packet_size);
+        if (!frame) {
+            // MQTT 3.1.1 §4.8: a malformed packet closes this connection only.
+            begin_close(common::close_reason::lost, false,
+                        common::log::cat("bad packet (", mqtt::to_string(frame.error()), ")"));
+            break;
+        }
+        if (!frame->complete) {
+            break;
+        }
+        auto p = mqtt::decode(view.first(frame->total_size));
+        consumed += frame->total_size;
+        ++stats_.packets_in;
+        if (!p) {
+            if (p.error() == mqtt::decode_error::unsupported_protocol_level &&
+                state_ == state::awaiting_connect) {
+                refuse(mqtt::connack_code::unacceptable_protocol_version); // §3.1.2.2
+            } else {
+                begin_close(
+                    common::close_reason::lost, false,
+                    common::log::cat("malformed packet (", mqtt::to_string(p.error()), ")"));
+            }
+            break;
+        }
+        handle(std::move(*p), now);
+    }
+    if (state_ == state::closing) {
+        in_.clear();
+        in_.shrink_to_fit();
+        return;
+    }
+    in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(consumed));
+    if (in_.empty() && in_.capacity() > 4096) {
+        in_.shrink_to_fit(); // a large packet went through: give the memory back
+    }
+}
+
+void mqtt_connection::on_tick(clock::time_point now) {
+    if (state_ == state::awaiting_connect && now - accepted_at_ >= settings_.connect_timeout) {
+        begin_close(common::close_reason::lost, false, "no CONNECT in time");
+        return;
+    }
+    // MQTT 3.1.1 §3.1.2.10: one and a half times the keep-alive without a packet.
+    if (state_ == state::connected && keep_alive_.count() > 0 &&
+        now - last_received_ > keep_alive_ * 3 / 2) {
+        begin_close(common::close_reason::lost, false, "keep-alive expired");
+    }
+}
+
+void mqtt_connection::on_transport_end() {
+    if (state_ != state::closing) {
+        state_ = state::closing;
+        reason_ = common::close_reason::lost;
+        if (!client_id_.empty()) {
+            common::log::notice("Client ", client_id_, " closed its connection.");
+        }
+    }
+}
+
+void mqtt_connection::detach() {
+    if (conn_ != 0 && !taken_over_) {
+        core_.disconnect(conn_, reason_);
+    }
+    conn_ = 0;
+}
+
+void mqtt_connection::detach_for_shutdown() {
+    reason_ = common::close_reason::shutdown;
+    state_ = state::closing;
+    detach();
+}
+
+void mqtt_connection::begin_close(common::close_reason reason, bool flush, std::string_view why) {
+    if (state_ == state::closing) {
+        return;
+    }
+    state_ = state::closing;
+    reason_ = reason;
+    if (!why.empty()) {
+        common::log::notice("Client ", client_id_.empty() ? "<unknown>" : client_id_, " from ",
+                            peer_.to_string(), " disconnected: ", why, ".");
+    }
+    out_.close(flush);
+}
+
+void mqtt_connection::send(const mqtt::packet& p) {
+    if (state_ == state::closing && !std::holds_alternative<mqtt::connack>(p)) {
+        return;
+    }
+    auto& buf = scratch();
+    buf.resize(mqtt::encoded_size(p));
+    const auto n = mqtt::encode(p, buf);
+    ++stats_.packets_out;
+    if (n == 0 || !out_.send(std::span(buf).first(n))) {
+        // Cannot happen for valid packets, or the client does not read: it is lost.
+        begin_close(common::close_reason::lost, false, "cannot send (write queue full)");
+    }
+}
+
+void mqtt_connection::send_publish(const common::mqtt_message& msg, std::uint8_t qos,
+                                   std::uint16_t id, bool dup) {
+    send(mqtt::publish{.dup = dup,
+                       .qos = qos,
+                       .retain = msg.retain,
+                       .topic = msg.topic,
+                       .packet_id = qos > 0 ? id : std::uint16_t{0},
+                       .payload = msg.payload});
+}
+
+void mqtt_connection::handle(mqtt::packet&& p, clock::time_point now) {
+    if (state_ == state::awaiting_connect) {
+        if (auto* c = std::get_if<mqtt::connect>(&p)) {
+            handle_connect(std::move(*c), now);
+        } else {
+            // §3.1.0: the first packet must be CONNECT.
+            begin_close(common::close_reason::lost, false, "first packet is not CONNECT");
+        }
+        return;
+    }
+    std::visit(
+        [&](auto& pkt) {
+            using T = std::decay_t<decltype(pkt)>;
+            if constexpr (std::is_same_v<T, mqtt::publish>) {
+                handle_publish(std::move(pkt));
+            } else if constexpr (std::is_same_v<T, mqtt::puback>) {
+                handle_puback(pkt.packet_id);
+            } else if constexpr (std::is_same_v<T, mqtt::pubrec>) {
+                handle_pubrec(pkt.packet_id);
+            } else if constexpr (std::is_same_v<T, mqtt::pubrel>) {
+                // §4.3.3 method B: forget the id, then PUBCOMP (also for an unknown id).
+                session_->awaiting_pubrel.erase(pkt.packet_id);
+                send(mqtt::pubcomp{pkt.packet_id});
+            } else if constexpr (std::is_same_v<T, mqtt::pubcomp>) {
+                handle_pubcomp(pkt.packet_id);
+            } else if constexpr (std::is_same_v<T, mqtt::subscribe>) {
+                handle_subscribe(pkt);
+            } else if constexpr (std::is_same_v<T, mqtt::unsubscribe>) {
+                handle_unsubscribe(pkt);
+            } else if constexpr (std::is_same_v<T, mqtt::pingreq>) {
+                send(mqtt::pingresp{}); // §3.12.4
+            } else if constexpr (std::is_same_v<T, mqtt::disconnect>) {
+                // §3.14.4: discard the will, close the connection.
+                begin_close(common::close_reason::disconnect, true, {});
+            } else if constexpr (std::is_same_v<T, mqtt::connect>) {
+                begin_close(common::close_reason::lost, false, "second CONNECT"); // §3.1.0
+            } else {
+                // CONNACK, SUBACK, UNSUBACK, PINGRESP go from server to client only.
+                begin_close(common::close_reason::lost, false,
+                            common::log::cat("unexpected ",
+                                             mqtt::to_string(mqtt::type_of(mqtt::packet{pkt}))));
+            }
+        },
+        p);
+}
+
+void mqtt_connection::refuse(mqtt::connack_code rc) {
+    send(mqtt::connack{.session_present = false, .rc = rc});
+    begin_close(common::close_reason::disconnect, true,
+                common::log::cat("CONNACK refused with code ", static_cast<int>(rc)));
+}
+
+void mqtt_connection::handle_connect(mqtt::connect&& c, clock::time_point now) {
+    // §3.1.3.1: an empty client id needs a clean session; the server assigns one.
+    if (c.client_id.empty()) {
+        if (!c.clean_session) {
+            refuse(mqtt::connack_code::identifier_rejected);
+            return;
+        }
+        c.client_id = generated_client_id();
+    }
+    client_id_ = c.client_id;
+    if (c.client_id.size() > settings_.max_client_id_length) {
+        refuse(mqtt::connack_code::identifier_rejected);
+        return;
+    }
+    // §3.1.3.4, §3.1.3.5 and §3.2.2.3: credentials from config.
+    if (c.username) {
+        const auto it = std::find_if(settings_.users.begin(), settings_.users.end(),
+                                     [&](const mqtt_user& u) { return u.username == *c.username; });
+        if (it == settings_.users.end() || it->password != c.password.value_or("")) {
+            refuse(mqtt::connack_code::bad_username_or_password);
+            return;
+        }
+    } else if (!settings_.allow_anonymous) {
+        refuse(mqtt::connack_code::not_authorized);
+        return;
+    }
+    std::optional<common::will_message> will;
+    if (c.will) {
+        will = common::will_message{.topic = std::move(c.will->topic),
+                                    .payload = std::move(c.will->payload),
+                                    .qos = c.will->qos,
+                                    .retain = c.will->retain};
+    }
+    const auto r = core_.connect(c.client_id, c.clean_session, std::move(will), *this);
+    if (r.status == connect_status::server_full) {
+        refuse(mqtt::connack_code::server_unavailable);
+        return;
+    }
+    if (r.status != connect_status::accepted) {
+        refuse(mqtt::connack_code::identifier_rejected);
+        return;
+    }
+    conn_ = r.connection;
+    state_ = state::connected;
+    keep_alive_ = std::chrono::seconds(c.keep_alive_s);
+    last_received_ = now;
+
+    // A persistent session brings back what was in flight (§4.4).
+    auto* att = core_.attachment(conn_);
+    session_ = (r.session_present && att != nullptr) ? our_state(*att) : nullptr;
+    const bool resumed = session_ != nullptr;
+    if (!resumed) {
+        session_ = new_session_state();
+        if (att != nullptr) {
+            *att = session_;
+        }
+    }
+    common::log::notice("New client connected from ", peer_.to_string(), " as ", client_id_,
+                        " (p2, c", c.clean_session ? 1 : 0, ", k", c.keep_alive_s,
+                        c.username ? common::log::cat(", u'", *c.username, "'") : std::string(),
+                        ").");
+    send(mqtt::connack{.session_present = r.session_present, .rc = mqtt::connack_code::accepted});
+    if (resumed) {
+        // §4.4: re-send unacknowledged PUBLISH (DUP=1) and PUBREL with their original ids.
+        for (const auto& o : session_->inflight) {
+            if (o.released) {
+                send(mqtt::pubrel{o.packet_id});
+            } else {
+                send_publish(*o.msg, o.qos, o.packet_id, true);
+            }
+        }
+        pump();
+    }
+    core_.resume(conn_);
+}
+
+void mqtt_connection::handle_publish(mqtt::publish&& p) {
+    if (p.qos == 2 && session_->awaiting_pubrel.contains(p.packet_id)) {
+        // §4.3.3: a duplicate of a message already published: only acknowledge it again.
+        send(mqtt::pubrec{p.packet_id});
+        return;
+    }
+    const auto qos = p.qos;
+    const auto id = p.packet_id;
+    common::mqtt_message msg{.topic = std::move(p.topic),
+                             .payload = std::move(p.payload),
+                             .qos = qos,
+                             .retain = p.retain};
+    if (!core_.publish(std::move(msg))) {
+        begin_close(common::close_reason::lost, false, "PUBLISH to an invalid topic");
+        return;
+    }
+    if (qos == 1) {
+        send(mqtt::puback{id}); // §4.3.2
+    } else if (qos == 2) {
+        session_->awaiting_pubrel.insert(id);
+        send(mqtt::pubrec{id}); // §4.3.3
+    }
+}
+
+void mqtt_connection::handle_subscribe(const mqtt::subscribe& s) {
+    // §3.8.4: one return code per filter, in order; 0x80 for a refused one.
+    mqtt::suback ack{.packet_id = s.packet_id, .return_codes = {}};
+    std::vector<std::optional<std::uint8_t>> granted;
+    granted.reserve(s.subscriptions.size());
+    for (const auto& sub : s.subscriptions) {
+        granted.push_back(core_.subscribe(conn_, sub.filter, sub.qos));
+        ack.return_codes.push_back(granted.back() ? *granted.back() : mqtt::suback_failure);
+    }
+    send(ack);
+    // §3.3.1.3: retained messages follow the SUBACK.
+    for (std::size_t i = 0; i < granted.size() && state_ == state::connected; ++i) {
+        if (granted[i]) {
+            core_.send_retained(conn_, s.subscriptions[i].filter, *granted[i]);
+        }
+    }
+}
+
+void mqtt_connection::handle_unsubscribe(const mqtt::unsubscribe& u) {
+    for (const auto& f : u.filters) {
+        core_.unsubscribe(conn_, f);
+    }
+    send(mqtt::unsuback{u.packet_id}); // §3.10.4: even when nothing matched
+}
+
+void mqtt_connection::handle_puback(std::uint16_t id) {
+    auto& q = session_->inflight;
+    const auto it = std::find_if(
+        q.begin(), q.end(), [&](const outbound& o) { return o.packet_id == id && o.qos == 1; });
+    if (it != q.end()) {
+        q.erase(it);
+        pump();
+    }
+}
+
+void mqtt_connection::handle_pubrec(std::uint16_t id) {
+    auto& q = session_->inflight;
+    const auto it = std::find_if(
+        q.begin(), q.end(), [&](const outbound& o) { return o.packet_id == id && o.qos == 2; });
+    if (it == q.end()) {
+        return;
+    }
+    // §4.3.3: the receiver has the message; from here on only the id is kept.
+    it->released = true;
+    it->msg.reset();
+    send(mqtt::pubrel{id});
+}
+
+void mqtt_connection::handle_pubcomp(std::uint16_t id) {
+    auto& q = session_->inflight;
+    const auto it = std::find_if(
+        q.begin(), q.end(), [&](const outbound& o) { return o.packet_id == id && o.released; });
+    if (it != q.end()) {
+        q.erase(it);
+        pump();
+    }
+}
+
+std::uint16_t mqtt_connection::next_packet_id() {
+    auto& s = *session_;
+    // §2.3.1: non-zero and not in use. The window is far below 65535, so this ends.
+    for (;;) {
+        const std::uint16_t id = s.next_id;
+        s.next_id = static_cast<std::uint16_t>(s.next_id == 65535 ? 1 : s.next_id + 1);
+        const bool used = std::any_of(s.inflight.begin(), s.inflight.end(),
+                                      [&](const outbound& o) { return o.packet_id == id; });
+        if (!used) {
+            return id;
+        }
+    }
+}
+
+void mqtt_connection::pump() {
+    auto& s = *session_;
+    while (state_ == state::connected && !s.queue.empty() &&
+           s.inflight.size() < settings_.max_inflight) {
+        message_ptr msg = std::move(s.queue.front());
+        s.queue.pop_front();
+        const auto id = next_packet_id();
+        s.inflight.push_back(
+            outbound{.packet_id = id, .qos = msg->qos, .released = false, .msg = msg});
+        send_publish(*msg, msg->qos, id, false);
+    }
+}
+
+void mqtt_connection::deliver(const message_ptr& msg) {
+    if (state_ != state::connected || taken_over_) {
+        // Closing: QoS 1/2 stay with a persistent session for the next connection.
+        if (session_ && msg->qos > 0 && session_->queue.size() < settings_.max_queued) {
+            session_->queue.push_back(msg);
+        }
+        return;
+    }
+    if (msg->qos == 0) {
+        send_publish(*msg, 0, 0, false);
+        return;
+    }
+    if (session_->queue.size() >= settings_.max_queued) {
+        ++stats_.dropped_queue_full;
+        if (stats_.dropped_queue_full == 1) {
+            common::log::warning("Client ", client_id_, ": outgoing queue full (",
+                                 settings_.max_queued, "), dropping messages.");
+        }
+        return;
+    }
+    session_->queue.push_back(msg);
+    pump();
+}
+
+void mqtt_connection::taken_over() {
+    // §3.1.4: another connection took the client id; the core already detached us.
+    taken_over_ = true;
+    conn_ = 0;
+    if (state_ != state::closing) {
+        state_ = state::closing;
+        common::log::notice("Client ", client_id_, " already connected, closing old connection.");
+        out_.close(false);
+    }
+}
+
+} // namespace snbridge::bridge::local

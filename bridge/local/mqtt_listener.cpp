@@ -1,0 +1,203 @@
+#include "bridge/local/mqtt_listener.hpp"
+
+#include "common/log.hpp"
+#include "common/uv/handle.hpp"
+#include "config/config.hpp"
+
+namespace snbridge::bridge::local {
+
+using clock = mqtt_connection::clock;
+
+/// One accepted TCP connection and the MQTT connection on it. It is the connection's
+/// transport; closing only marks it, and reap() frees it on a later loop iteration, outside
+/// any core call and any callback of the stream.
+struct mqtt_listener::entry final : mqtt_transport {
+    mqtt_listener* owner = nullptr;
+    std::uint64_t id = 0;
+    std::unique_ptr<common::uv::tcp_stream> stream;
+    std::unique_ptr<mqtt_connection> conn;
+    bool closing = false;
+    bool ended = false; ///< the stream is finished (end callback or closed)
+    clock::time_point closing_since{};
+
+    bool send(std::span<const std::uint8_t> bytes) override {
+        return !closing && stream->write(bytes) == 0;
+    }
+    void close(bool flush) override { owner->request_close(*this, flush); }
+};
+
+mqtt_settings mqtt_settings_from(const config::broker_section& b) {
+    mqtt_settings s;
+    s.listen = b.mqtt_listen;
+    s.allow_anonymous = b.mqtt_allow_anonymous;
+    for (const auto& u : b.mqtt_users) {
+        s.users.push_back(mqtt_user{.username = u.username, .password = u.password});
+    }
+    s.max_connections = b.mqtt_max_connections;
+    s.max_packet_size = b.mqtt_max_packet_size;
+    s.max_inflight = b.mqtt_max_inflight;
+    s.max_queued = b.mqtt_max_queued;
+    s.connect_timeout = b.mqtt_connect_timeout;
+    s.max_client_id_length = b.mqtt_max_client_id_length;
+    return s;
+}
+
+mqtt_listener::mqtt_listener(private_tag, common::uv::loop& loop, std::shared_ptr<broker_core> core,
+                             mqtt_settings settings)
+    : loop_(loop)
+    , core_(std::move(core))
+    , settings_(std::move(settings))
+    , tick_timer_(loop)
+    , reap_timer_(loop) {}
+
+common::result<std::unique_ptr<mqtt_listener>>
+mqtt_listener::start(common::uv::loop& loop, std::shared_ptr<broker_core> core,
+                     mqtt_settings settings) {
+    auto self =
+        std::make_unique<mqtt_listener>(private_tag{}, loop, std::move(core), std::move(settings));
+    for (const auto& address : self->settings_.listen) {
+        auto server = std::make_unique<common::uv::tcp_server>(loop);
+        auto* raw = self.get();
+        auto ok = server->listen(
+            address,
+            [raw](std::unique_ptr<common::uv::tcp_stream> s) { raw->on_accept(std::move(s)); },
+            [](int status) {
+                common::log::warning("MQTT listener: accept failed: ",
+                                     common::uv::error_text(status));
+            });
+        if (!ok) {
+            return common::fail(ok.error());
+        }
+        auto bound = server->local_address();
+        if (!bound) {
+            return common::fail(bound.error());
+        }
+        self->addresses_.push_back(*bound);
+        common::log::notice("Opening MQTT listen socket on ", bound->to_string(), ".");
+        self->servers_.push_back(std::move(server));
+    }
+    self->tick_timer_.start(
+        std::chrono::seconds(1), [raw = self.get()] { raw->tick(); }, std::chrono::seconds(1));
+    return self;
+}
+
+mqtt_listener::~mqtt_listener() {
+    stop();
+}
+
+void mqtt_listener::stop() noexcept {
+    if (stopped_) {
+        return;
+    }
+    stopped_ = true;
+    for (auto& s : servers_) {
+        s->close();
+    }
+    servers_.clear();
+    tick_timer_.close();
+    reap_timer_.close();
+    // Detach every connection first (a will cannot reach a connection being freed), then
+    // close the sockets.
+    for (auto& [id, e] : entries_) {
+        e->closing = true;
+        e->conn->detach_for_shutdown();
+    }
+    for (auto& [id, e] : entries_) {
+        e->stream->close();
+    }
+    stats_.closed += entries_.size();
+    entries_.clear();
+}
+
+void mqtt_listener::on_accept(std::unique_ptr<common::uv::tcp_stream> stream) {
+    ++stats_.accepted;
+    const auto peer = stream->peer_address();
+    if (entries_.size() >= settings_.max_connections) {
+        ++stats_.refused_full;
+        if (stats_.refused_full == 1 || stats_.refused_full % 1000 == 0) {
+            common::log::warning("MQTT listener: max_connections (", settings_.max_connections,
+                                 ") reached, refusing ", peer ? peer->to_string() : "a client",
+                                 " (", stats_.refused_full, " refused so far).");
+        }
+        return; // the stream closes as it goes out of scope
+    }
+    stream->set_no_delay(true);
+    auto e = std::make_unique<entry>();
+    e->owner = this;
+    e->id = next_id_++;
+    e->stream = std::move(stream);
+    e->conn = std::make_unique<mqtt_connection>(*core_, settings_, *e,
+                                                peer ? *peer : common::net_address{}, clock::now());
+    entry* raw = e.get();
+    const int rc = raw->stream->start_read(
+        [raw](std::span<const std::uint8_t> bytes) { raw->conn->on_bytes(bytes, clock::now()); },
+        [this, raw](int /*status*/) {
+            raw->ended = true;
+            raw->conn->on_transport_end();
+            request_close(*raw, false);
+        });
+    if (rc < 0) {
+        common::log::warning("MQTT listener: cannot read from ",
+                             peer ? peer->to_string() : "a client", ": ",
+                             common::uv::error_text(rc));
+        return;
+    }
+    entries_.emplace(raw->id, std::move(e));
+}
+
+void mqtt_listener::request_close(entry& e, bool flush) {
+    if (!e.closing) {
+        e.closing = true;
+        e.closing_since = clock::now();
+        if (flush && !e.ended) {
+            // The end callback follows once the queued bytes are out.
+            e.stream->shutdown_then_close();
+            return;
+        }
+    }
+    if (!flush || e.ended) {
+        e.stream->close();
+        e.ended = true;
+        schedule_reap();
+    }
+}
+
+void mqtt_listener::schedule_reap() {
+    if (!stopped_ && !reap_timer_.active()) {
+        reap_timer_.start(std::chrono::milliseconds(0), [this] { reap(); });
+    }
+}
+
+void mqtt_listener::reap() {
+    std::vector<std::unique_ptr<entry>> done;
+    for (auto it = entries_.begin(); it != entries_.end();) {
+        entry& e = *it->second;
+        if (e.ended || !e.stream->is_open()) {
+            done.push_back(std::move(it->second));
+            it = entries_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    // Outside the map walk: detach() may publish a will, whose deliveries may make other
+    // connections request a close (they are reaped on the next round).
+    for (auto& e : done) {
+        e->conn->detach();
+        e->stream->close();
+        ++stats_.closed;
+    }
+}
+
+void mqtt_listener::tick() {
+    const auto now = clock::now();
+    for (auto& [id, e] : entries_) {
+        if (!e->closing) {
+            e->conn->on_tick(now);
+        } else if (!e->ended && now - e->closing_since > std::chrono::seconds(5)) {
+            // A flush that never finishes (the peer does not read): give up.
+            request_close(*e, false);
+        }
+    }
+}
+
+} // namespace snbridge::bridge::local

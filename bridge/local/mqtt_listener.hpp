@@ -1,0 +1,93 @@
+#pragma once
+
+// The local broker's MQTT 3.1.1 TCP listener (issue 6): accepts TCP connections on the
+// configured addresses and runs one mqtt_connection per client on the shared broker_core, so
+// MQTT clients (mosquitto_sub, Node-RED, Home Assistant) and MQTT-SN sensors share topics.
+//
+// Start it from main after the core exists:
+//   auto listener = mqtt_listener::start(loop, core, mqtt_settings_from(cfg.broker));
+//   if (!listener) { log the error; exit 1 }   // (only when cfg.broker.mqtt_listen is non-empty)
+// and destroy it (or call stop()) before the core and the loop.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "bridge/local/broker_core.hpp"
+#include "bridge/local/mqtt_connection.hpp"
+#include "common/net_address.hpp"
+#include "common/result.hpp"
+#include "common/uv/loop.hpp"
+#include "common/uv/tcp_server.hpp"
+#include "common/uv/tcp_stream.hpp"
+#include "common/uv/timer.hpp"
+
+namespace snbridge::config {
+struct broker_section;
+}
+
+namespace snbridge::bridge::local {
+
+/// The listener settings from the `broker:` section of the config.
+[[nodiscard]] mqtt_settings mqtt_settings_from(const config::broker_section& broker);
+
+/// Counters for logs and tests. Monotonic.
+struct mqtt_listener_stats {
+    std::uint64_t accepted = 0;     ///< TCP connections accepted
+    std::uint64_t refused_full = 0; ///< closed at once: max_connections reached
+    std::uint64_t closed = 0;       ///< connections finished and freed
+};
+
+class mqtt_listener {
+public:
+    /// Binds every address of settings.listen and starts accepting. Loop thread only. The
+    /// core must outlive the listener. Fails (naming the address) if one cannot be bound.
+    [[nodiscard]] static common::result<std::unique_ptr<mqtt_listener>>
+    start(common::uv::loop& loop, std::shared_ptr<broker_core> core, mqtt_settings settings);
+
+    /// stop().
+    ~mqtt_listener();
+    mqtt_listener(const mqtt_listener&) = delete;
+    mqtt_listener& operator=(const mqtt_listener&) = delete;
+
+    /// Stops listening and closes every connection; sessions are detached from the core with
+    /// close_reason::shutdown (wills discarded, persistent sessions kept). Idempotent.
+    void stop() noexcept;
+
+    /// The bound addresses, in settings order (with the kernel's port for port 0).
+    [[nodiscard]] const std::vector<common::net_address>& addresses() const noexcept {
+        return addresses_;
+    }
+    /// TCP connections currently held (including ones not yet connected or closing).
+    [[nodiscard]] std::size_t connection_count() const noexcept { return entries_.size(); }
+    [[nodiscard]] const mqtt_listener_stats& stats() const noexcept { return stats_; }
+
+    /// For start() only (public for std::make_unique).
+    struct private_tag {};
+    mqtt_listener(private_tag, common::uv::loop& loop, std::shared_ptr<broker_core> core,
+                  mqtt_settings settings);
+
+private:
+    struct entry;
+    void on_accept(std::unique_ptr<common::uv::tcp_stream> stream);
+    void request_close(entry& e, bool flush);
+    void schedule_reap();
+    void reap();
+    void tick();
+
+    common::uv::loop& loop_;
+    std::shared_ptr<broker_core> core_;
+    mqtt_settings settings_;
+    std::vector<std::unique_ptr<common::uv::tcp_server>> servers_;
+    std::vector<common::net_address> addresses_;
+    std::unordered_map<std::uint64_t, std::unique_ptr<entry>> entries_;
+    std::uint64_t next_id_ = 1;
+    common::uv::timer tick_timer_;
+    common::uv::timer reap_timer_;
+    mqtt_listener_stats stats_;
+    bool stopped_ = false;
+};
+
+} // namespace snbridge::bridge::local
