@@ -1,0 +1,91 @@
+#pragma once
+
+// The settings of the MQTT-SN session core (gateway_core): timers, limits, discovery,
+// predefined topics and QoS −1 senders, as plain values with their documented defaults
+// (docs/configuration.md, `mqttsn:`, `topics:`, `clients:`). main.cpp fills it from the YAML
+// config; tests build it directly.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/net_address.hpp"
+#include "common/result.hpp"
+
+namespace snbridge::gateway {
+
+/// An address prefix ("10.0.0.0/8", "::1/128", "192.168.1.7" = /32), for allow-lists.
+struct address_prefix {
+    common::net_address base; ///< port ignored
+    std::uint8_t bits = 0;    ///< 0..32 (v4) or 0..128 (v6)
+
+    /// True if `a` has the same family and its first `bits` bits equal base's.
+    [[nodiscard]] bool contains(const common::net_address& a) const noexcept;
+    bool operator==(const address_prefix&) const = default;
+};
+
+/// Parses "ip", "ip/len" (numeric IPv4 or IPv6). Error message: a short reason.
+[[nodiscard]] common::result<address_prefix> parse_address_prefix(std::string_view text);
+
+/// One predefined topic id (MQTT-SN 1.2 §6.7): known in advance to the client and gateway.
+struct predefined_topic {
+    std::uint16_t id = 0;
+    std::string name;
+    bool operator==(const predefined_topic&) const = default;
+};
+
+/// Predefined topics that only one ClientId sees (they shadow global ones with the same id).
+struct client_predefined_topics {
+    std::string client_id;
+    std::vector<predefined_topic> topics;
+    bool operator==(const client_predefined_topics&) const = default;
+};
+
+struct core_settings {
+    // --- gateway: -------------------------------------------------------------------------
+    /// GwId in ADVERTISE and GWINFO (§5.4.1, §5.4.3).
+    std::uint8_t gateway_id = 1;
+
+    // --- mqttsn: timers (§7.2 best-practice values) -----------------------------------------
+    /// T_retry: gateway retransmission of PUBLISH/PUBREL/REGISTER towards clients (DESIGN 8).
+    std::chrono::milliseconds retry_interval{10'000};
+    /// N_retry: retransmissions after the first send before the gateway gives up.
+    std::uint8_t retry_count = 5;
+    /// ADVERTISE period T_ADV in seconds (§6.1, best practice > 15 min); 0 disables ADVERTISE.
+    std::uint32_t advertise_interval_s = 900;
+    /// DESIGN rule 9: GWINFO also goes unicast to the SEARCHGW sender.
+    bool gwinfo_unicast = true;
+    /// A half-open CONNECT (will handshake or MQTT side open pending) is dropped after this.
+    std::chrono::milliseconds connect_timeout{30'000};
+
+    // --- mqttsn: limits -----------------------------------------------------------------
+    /// Sessions kept at once (all states). A CONNECT beyond it gets CONNACK 0x01.
+    std::uint32_t max_clients = 10'000;
+    /// DESIGN rule 13: longer ClientIds get CONNACK 0x03.
+    std::uint16_t max_client_id_length = 64;
+    /// Normal topic ids per session (REGISTER / SUBSCRIBE / gateway REGISTER).
+    std::uint16_t max_topics_per_client = 64;
+    /// Messages waiting for delivery to an Active client (incl. the one in flight).
+    std::uint16_t max_queued_messages = 64;
+    /// Messages buffered for an Asleep client (§6.14); on overflow QoS 0 goes first.
+    std::uint16_t sleep_buffer_size = 64;
+    /// Client QoS 1/2 PUBLISHes (and SUBSCRIBE/UNSUBSCRIBE) waiting for the MQTT side, per
+    /// session; beyond it PUBACK/SUBACK 0x01.
+    std::uint16_t max_pending_from_client = 8;
+
+    // --- topics: --------------------------------------------------------------------------
+    std::vector<predefined_topic> predefined;
+    std::vector<client_predefined_topics> client_predefined;
+
+    // --- clients: QoS −1 (§6.8) -------------------------------------------------------------
+    /// Senders whose QoS −1 PUBLISH is accepted; empty = anyone.
+    std::vector<address_prefix> qos_minus_one_senders;
+    /// Topic names a QoS −1 PUBLISH may go to; empty = every predefined topic and short name.
+    std::vector<std::string> qos_minus_one_topics;
+
+    bool operator==(const core_settings&) const = default;
+};
+
+} // namespace snbridge::gateway
