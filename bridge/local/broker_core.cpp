@@ -17,6 +17,7 @@ struct broker_core::session {
     std::optional<common::will_message> will;
     std::unordered_map<std::string, std::uint8_t, string_hash, std::equal_to<>> subscriptions;
     std::deque<message_ptr> queue;
+    std::size_t handed_back = 0; ///< leading queue entries returned by disconnect(unacked)
     std::shared_ptr<void> attachment;
     bool queue_full_logged = false;
     // Per-publish merge of overlapping subscriptions (see route()).
@@ -119,6 +120,9 @@ void broker_core::resume(connection_id conn) {
     while (!s->queue.empty()) {
         const message_ptr msg = std::move(s->queue.front());
         s->queue.pop_front();
+        if (s->handed_back > 0) {
+            --s->handed_back;
+        }
         ++stats_.delivered;
         s->sink->deliver(msg);
     }
@@ -160,6 +164,7 @@ void broker_core::disconnect(connection_id conn, common::close_reason reason,
     } else {
         // Handed-back messages were already in custody: they do not count against the bound.
         s->queue.insert(s->queue.begin(), unacked.begin(), unacked.end());
+        s->handed_back += unacked.size();
     }
     publish_will(std::move(will));
 }
@@ -327,7 +332,7 @@ void broker_core::deliver_to(session& s, const message_ptr& msg) {
     if (s.sink == nullptr && msg->qos == 0) {
         return; // MQTT 3.1.1 §3.1.2.4: only QoS 1/2 must be kept for an offline client
     }
-    if (s.queue.size() >= limits_.max_queued_messages) {
+    if (s.queue.size() - s.handed_back >= limits_.max_queued_messages) {
         ++stats_.queue_dropped;
         if (!s.queue_full_logged) {
             s.queue_full_logged = true;

@@ -43,13 +43,11 @@ struct level_cursor {
     }
 };
 
-/// MQTT 3.1.1 §4.7.3 and §1.5.3: a topic name is at least one character, at most 65535 bytes,
-/// without wildcards or U+0000, and here also at most `max_levels` levels (a configured bound
-/// that keeps tree depth, and so recursion depth, small).
+/// common::topic::valid_name (MQTT 3.1.1 §4.7.3, §1.5.3), and at most `max_levels` levels (a
+/// configured bound that keeps tree depth, and so recursion depth, small).
 [[nodiscard]] bool valid_topic_name(std::string_view topic, std::size_t max_levels) noexcept;
 
-/// MQTT 3.1.1 §4.7.1: '+' fills a whole level, '#' fills the whole last level; otherwise as for
-/// names, and at most `max_levels` levels.
+/// common::topic::valid_filter (MQTT 3.1.1 §4.7.1), and at most `max_levels` levels.
 [[nodiscard]] bool valid_topic_filter(std::string_view filter, std::size_t max_levels) noexcept;
 
 } // namespace snbridge::bridge::local

@@ -11,6 +11,7 @@
 #include "bridge/local/retained_store.hpp"
 #include "bridge/local/subscription_tree.hpp"
 #include "bridge/local/topic_levels.hpp"
+#include "common/topic.hpp"
 
 using namespace snbridge::bridge::local;
 
@@ -155,6 +156,7 @@ TEST_CASE("local subscription_tree: all filters at once, cross-checked with a re
         CAPTURE(r.filter);
         CAPTURE(r.topic);
         CHECK(reference_match(r.filter, r.topic) == r.matches); // the reference agrees
+        CHECK(snbridge::common::topic::matches(r.filter, r.topic) == r.matches);
     }
     subscription_tree<int> tree;
     const int n = static_cast<int>(std::size(match_table));
