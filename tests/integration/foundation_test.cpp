@@ -1,0 +1,227 @@
+// Issue 2: the real snbridge binary on ephemeral loopback ports. A plain UDP socket sends one
+// valid and several malformed datagrams; snbridge keeps running, logs every drop with its
+// reason, and stops cleanly (exit 0) on SIGTERM and SIGINT. Also the command line:
+// --check-config, --version, --help, bad options, bind errors.
+
+#include <regex>
+#include <signal.h>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "tests/support/ports.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/udp_client.hpp"
+
+using namespace snbridge;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string snbridge_bin = test::binary_path("gateway/snbridge");
+
+using bytes = std::vector<std::uint8_t>;
+
+// CONNECT: Length 14, MsgType 0x04, Flags 0x04 (CleanSession), ProtocolId 0x01,
+// Duration 60 (0x003C), ClientId "sensor-1".
+const bytes valid_connect = {0x0E, 0x04, 0x04, 0x01, 0x00, 0x3C, 's',
+                             'e',  'n',  's',  'o',  'r',  '-',  '1'};
+// PINGREQ without ClientId: Length 2, MsgType 0x16.
+const bytes valid_pingreq = {0x02, 0x16};
+
+struct malformed {
+    bytes datagram;
+    const char* reason;
+};
+
+const std::vector<malformed> malformed_datagrams = {
+    {{}, "empty"},                                         // zero-length datagram
+    {{0x02}, "truncated"},                                 // Length says 2, only 1 byte arrived
+    {{0x05, 0x16}, "length_mismatch"},                     // Length 5 on a 2-byte datagram
+    {{0x02, 0x03}, "reserved_type"},                       // MsgType 0x03 is reserved (§5.2.2)
+    {{0x01, 0x00, 0x05, 0x16, 0x00}, "short_length_form"}, // 3-byte Length with total 5 < 256
+    {{0x03, 0x04, 0x04}, "truncated"},                     // CONNECT cut after its Flags
+};
+
+void check_startup_lines(test::process& p) {
+    REQUIRE(p.wait_for_output("snbridge version ", 10s));
+    REQUIRE(p.wait_for_output(" running", 10s));
+    const auto out = p.output();
+    CHECK(std::regex_search(out, std::regex("[0-9]+: snbridge version [0-9.]+ starting")));
+    CHECK(std::regex_search(out, std::regex("[0-9]+: snbridge version [0-9.]+ running")));
+}
+
+/// Sends the valid and the malformed datagrams and checks the log line of each.
+void exercise(test::process& p, const common::net_address& gateway) {
+    test::udp_client client(gateway.fam);
+    const auto who = client.local().to_string();
+    REQUIRE(client.send_to(gateway, valid_connect));
+    CHECK(p.wait_for_output("Received CONNECT from " + who + " (c1, k60, 'sensor-1')", 10s));
+    for (const auto& m : malformed_datagrams) {
+        CAPTURE(m.reason);
+        const auto line = "Dropped datagram from " + who + " (" +
+                          std::to_string(m.datagram.size()) + " bytes): " + m.reason + ".";
+        const auto before = p.count(line);
+        REQUIRE(client.send_to(gateway, m.datagram));
+        CHECK(p.wait_for_output(line, 10s, before + 1));
+    }
+    // Still alive and still decoding after the garbage.
+    CHECK(p.running());
+    REQUIRE(client.send_to(gateway, valid_pingreq));
+    CHECK(p.wait_for_output("Received PINGREQ from " + who, 10s));
+}
+
+} // namespace
+
+TEST_CASE("snbridge -p PORT -v: drops malformed datagrams with a reason, keeps running, exits 0 "
+          "on SIGTERM") {
+    const auto port = test::free_udp_port();
+    test::process p(snbridge_bin, {"-p", std::to_string(port), "-v"});
+    check_startup_lines(p);
+    const auto out = p.output();
+    CHECK(out.find("Using default config.") != std::string::npos);
+    CHECK(out.find("Opening ipv4 listen socket on UDP port " + std::to_string(port) + ".") !=
+          std::string::npos);
+    CHECK(out.find("Opening ipv6 listen socket on UDP port " + std::to_string(port) + ".") !=
+          std::string::npos);
+
+    exercise(p, test::loopback_v4(port));
+    exercise(p, test::loopback_v6(port));
+
+    p.send_signal(SIGTERM);
+    CHECK(p.wait_exit(10s) == 0);
+    const auto final_out = p.output();
+    CHECK(final_out.find("Received SIGTERM, shutting down.") != std::string::npos);
+    // 2 x 6 malformed datagrams: empty 2, length_mismatch 2, reserved_type 2,
+    // short_length_form 2, truncated 4.
+    CHECK(final_out.find("Dropped 12 datagrams: empty 2, length_mismatch 2, reserved_type 2, "
+                         "short_length_form 2, truncated 4.") != std::string::npos);
+    CHECK(std::regex_search(final_out, std::regex("snbridge version [0-9.]+ terminating\n$")));
+}
+
+TEST_CASE(
+    "snbridge -c FILE: loopback listeners from the config, quiet without -v, SIGINT exits 0") {
+    test::temp_dir dir;
+    const auto port = test::free_udp_port();
+    const auto file = dir.write("snbridge.yaml", "mqttsn:\n"
+                                                 "  listen: [\"127.0.0.1:" +
+                                                     std::to_string(port) + "\", \"[::1]:" +
+                                                     std::to_string(port) + "\"]\n");
+    test::process p(snbridge_bin, {"-c", file.string()});
+    check_startup_lines(p);
+    auto out = p.output();
+    CHECK(out.find("Config loaded from " + file.string() + ".") != std::string::npos);
+    CHECK(out.find("Opening ipv4 listen socket on UDP 127.0.0.1:" + std::to_string(port) + ".") !=
+          std::string::npos);
+    CHECK(out.find("Opening ipv6 listen socket on UDP [::1]:" + std::to_string(port) + ".") !=
+          std::string::npos);
+
+    test::udp_client client;
+    REQUIRE(client.send_to(test::loopback_v4(port), valid_pingreq));
+    REQUIRE(client.send_to(test::loopback_v4(port), bytes{0x02, 0x03}));
+    CHECK(p.wait_for_output("reserved_type.", 10s));
+    // Not verbose: valid packets are not logged.
+    CHECK(p.output().find("Received PINGREQ") == std::string::npos);
+
+    p.send_signal(SIGINT);
+    CHECK(p.wait_exit(10s) == 0);
+    CHECK(p.output().find("Received SIGINT, shutting down.") != std::string::npos);
+}
+
+TEST_CASE("snbridge -c FILE -p PORT: port 0 in the file, -p overrides it; log.verbose from the "
+          "file") {
+    test::temp_dir dir;
+    const auto port = test::free_udp_port();
+    const auto file = dir.write("snbridge.yaml", "mqttsn:\n  listen: [\"127.0.0.1:0\"]\n"
+                                                 "log:\n  verbose: true\n");
+    test::process p(snbridge_bin, {"-c", file.string(), "-p", std::to_string(port)});
+    check_startup_lines(p);
+    test::udp_client client;
+    REQUIRE(client.send_to(test::loopback_v4(port), valid_pingreq));
+    CHECK(p.wait_for_output("Received PINGREQ from " + client.local().to_string(), 10s));
+    CHECK(p.stop(10s) == 0);
+}
+
+TEST_CASE("snbridge: a port already in use is a clear error and a non-zero exit") {
+    test::udp_client squatter; // holds 127.0.0.1:<port>
+    const auto port = squatter.local().port;
+    test::temp_dir dir;
+    const auto file =
+        dir.write("busy.yaml", "mqttsn:\n  listen: [\"127.0.0.1:" + std::to_string(port) + "\"]\n");
+    test::process p(snbridge_bin, {"-c", file.string()});
+    CHECK(p.wait_exit(10s) == 1);
+    CHECK(p.output().find("Error: cannot bind UDP 127.0.0.1:" + std::to_string(port) +
+                          ": EADDRINUSE") != std::string::npos);
+    CHECK(p.output().find(" running") == std::string::npos);
+}
+
+TEST_CASE("snbridge --check-config: valid and invalid files") {
+    test::temp_dir dir;
+    const auto good = dir.write("good.yaml", "gateway:\n  id: 7\n  name: garden\n"
+                                             "mqttsn:\n  listen: [\"127.0.0.1:1883\"]\n");
+    {
+        test::process p(snbridge_bin, {"--check-config", "-c", good.string()});
+        CHECK(p.wait_exit(10s) == 0);
+        CHECK(p.output() == "Config " + good.string() + " is valid.\n");
+    }
+    {
+        test::process p(snbridge_bin, {"--check-config"});
+        CHECK(p.wait_exit(10s) == 0);
+        CHECK(p.output() == "Default config is valid.\n");
+    }
+    struct bad_row {
+        const char* text;
+        const char* position; // ":LINE:COL:" of the first problem
+        const char* words;    // part of the message
+    };
+    const bad_row rows[] = {
+        {"gateway:\n  id: 300\n", ":2:7:", "gateway.id"},
+        {"gatway:\n  id: 1\n", ":1:1:", "gatway"},
+        {"mqttsn:\n  listen: [\"localhost:1883\"]\n", ":2:", "mqttsn.listen"},
+        {"mqttsn: [\n", ":", "YAML syntax error"},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.text);
+        const auto bad = dir.write("bad.yaml", row.text);
+        test::process p(snbridge_bin, {"--check-config", "-c", bad.string()});
+        CHECK(p.wait_exit(10s) == 1);
+        const auto out = p.output();
+        CHECK(out.find("Error: " + bad.string() + row.position) != std::string::npos);
+        CHECK(out.find(row.words) != std::string::npos);
+        CHECK(out.find("is valid") == std::string::npos);
+    }
+    {
+        const auto missing = dir.file("missing.yaml").string();
+        test::process p(snbridge_bin, {"--check-config", "-c", missing});
+        CHECK(p.wait_exit(10s) == 1);
+        CHECK(p.output().find(missing) != std::string::npos);
+    }
+}
+
+TEST_CASE("snbridge --version, --help and bad command lines") {
+    {
+        test::process p(snbridge_bin, {"--version"});
+        CHECK(p.wait_exit(10s) == 0);
+        CHECK(std::regex_match(p.output(),
+                               std::regex("snbridge version [0-9]+\\.[0-9]+\\.[0-9]+\n")));
+    }
+    {
+        test::process p(snbridge_bin, {"--help"});
+        CHECK(p.wait_exit(10s) == 0);
+        const auto out = p.output();
+        for (const char* word : {"-c, --config FILE", "-p, --port PORT", "-v, --verbose",
+                                 "--check-config", "--version", "docs/configuration.md"}) {
+            CHECK(out.find(word) != std::string::npos);
+        }
+    }
+    const std::vector<std::vector<std::string>> bad_lines = {
+        {"--bogus"}, {"-p"}, {"-p", "65536"}, {"-p", "12x"}, {"-c"}};
+    for (const auto& args : bad_lines) {
+        CAPTURE(args.front());
+        test::process p(snbridge_bin, args);
+        CHECK(p.wait_exit(10s) == 2);
+        CHECK(p.output().find("Error: ") != std::string::npos);
+    }
+}
