@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/address_prefix.hpp"
 #include "common/net_address.hpp"
 #include "common/result.hpp"
 
@@ -37,6 +38,28 @@ struct mqttsn_section {
     /// UDP addresses to listen on ("ip:port" in the file). Default: port 1883 on every IPv4
     /// and every IPv6 address.
     std::vector<common::net_address> listen = default_listen();
+
+    // Session core (gateway/gateway_core): timers, discovery and limits.
+    /// T_retry: gateway retransmission towards clients (DESIGN rule 8), 100ms..1h.
+    std::chrono::milliseconds retry_interval{10'000};
+    /// N_retry: retransmissions before the gateway gives up on the client, 0..255.
+    std::uint8_t retry_count = 5;
+    /// ADVERTISE period T_ADV (§6.1), 0s (off)..65535s.
+    std::chrono::seconds advertise_interval{900};
+    /// DESIGN rule 9: GWINFO also unicast to the SEARCHGW sender.
+    bool gwinfo_unicast = true;
+    /// A CONNECT whose will handshake / MQTT-side open does not finish in time is dropped.
+    std::chrono::milliseconds connect_timeout{30'000};
+    std::uint32_t max_clients = 10'000;
+    /// DESIGN rule 13: longer ClientIds get CONNACK 0x03.
+    std::uint16_t max_client_id_length = 64;
+    std::uint16_t max_topics_per_client = 64;
+    /// Messages waiting for delivery to an active client.
+    std::uint16_t max_queued_messages = 64;
+    /// Messages buffered for a sleeping client (§6.14).
+    std::uint16_t sleep_buffer_size = 64;
+    /// Client QoS 1/2 PUBLISH / SUBSCRIBE / UNSUBSCRIBE waiting for the MQTT side.
+    std::uint16_t max_pending_from_client = 8;
 
     bool operator==(const mqttsn_section&) const = default;
 
@@ -89,12 +112,31 @@ struct broker_section {
 };
 
 /// `topics:` predefined topic ids and topic rules.
+struct predefined_topic_entry {
+    std::uint16_t id = 0;
+    std::string name;
+    /// Empty: for every client; else only for this ClientId (shadows a global id).
+    std::string client_id;
+    bool operator==(const predefined_topic_entry&) const = default;
+};
+
 struct topics_section {
+    /// Predefined topic ids (MQTT-SN 1.2 §6.7).
+    std::vector<predefined_topic_entry> predefined;
     bool operator==(const topics_section&) const = default;
 };
 
 /// `clients:` allow-lists, credentials, QoS -1 senders.
+struct qos_minus_one_section {
+    /// Senders allowed to PUBLISH with QoS −1 (§6.8); empty = anyone.
+    std::vector<common::address_prefix> senders;
+    /// Topic names a QoS −1 PUBLISH may go to; empty = every predefined topic and short name.
+    std::vector<std::string> topics;
+    bool operator==(const qos_minus_one_section&) const = default;
+};
+
 struct clients_section {
+    qos_minus_one_section qos_minus_one;
     bool operator==(const clients_section&) const = default;
 };
 

@@ -1,58 +1,43 @@
 #include "gateway/core_settings.hpp"
 
-#include <arpa/inet.h>
-#include <charconv>
-#include <string>
+#include <algorithm>
+#include <chrono>
+
+#include "config/config.hpp"
 
 namespace snbridge::gateway {
 
-bool address_prefix::contains(const common::net_address& a) const noexcept {
-    if (a.fam != base.fam) {
-        return false;
-    }
-    const unsigned max_bits = a.fam == common::net_address::family::v4 ? 32u : 128u;
-    const unsigned n = bits > max_bits ? max_bits : bits;
-    const unsigned whole = n / 8;
-    for (unsigned i = 0; i < whole; ++i) {
-        if (a.ip[i] != base.ip[i]) {
-            return false;
+core_settings settings_from(const config::config& c) {
+    core_settings s;
+    s.gateway_id = c.gateway.id;
+    const auto& m = c.mqttsn;
+    s.retry_interval = m.retry_interval;
+    s.retry_count = m.retry_count;
+    s.advertise_interval_s = static_cast<std::uint32_t>(m.advertise_interval.count());
+    s.gwinfo_unicast = m.gwinfo_unicast;
+    s.connect_timeout = m.connect_timeout;
+    s.max_clients = m.max_clients;
+    s.max_client_id_length = m.max_client_id_length;
+    s.max_topics_per_client = m.max_topics_per_client;
+    s.max_queued_messages = m.max_queued_messages;
+    s.sleep_buffer_size = m.sleep_buffer_size;
+    s.max_pending_from_client = m.max_pending_from_client;
+    for (const auto& p : c.topics.predefined) {
+        if (p.client_id.empty()) {
+            s.predefined.push_back(predefined_topic{p.id, p.name});
+            continue;
         }
-    }
-    const unsigned rest = n % 8;
-    if (rest == 0) {
-        return true;
-    }
-    const auto mask = static_cast<std::uint8_t>(0xFFu << (8 - rest));
-    return (a.ip[whole] & mask) == (base.ip[whole] & mask);
-}
-
-common::result<address_prefix> parse_address_prefix(std::string_view text) {
-    address_prefix p;
-    std::string_view ip = text;
-    std::string_view len;
-    if (const auto slash = text.find('/'); slash != std::string_view::npos) {
-        ip = text.substr(0, slash);
-        len = text.substr(slash + 1);
-    }
-    const std::string ip_text(ip);
-    unsigned max_bits = 32;
-    if (inet_pton(AF_INET, ip_text.c_str(), p.base.ip.data()) == 1) {
-        p.base.fam = common::net_address::family::v4;
-    } else if (inet_pton(AF_INET6, ip_text.c_str(), p.base.ip.data()) == 1) {
-        p.base.fam = common::net_address::family::v6;
-        max_bits = 128;
-    } else {
-        return common::fail(common::error{"not a numeric IPv4 or IPv6 address"});
-    }
-    unsigned bits = max_bits;
-    if (!len.empty() || text.find('/') != std::string_view::npos) {
-        const auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), bits);
-        if (ec != std::errc{} || end != len.data() + len.size() || len.empty() || bits > max_bits) {
-            return common::fail(common::error{"bad prefix length"});
+        auto it = std::find_if(s.client_predefined.begin(), s.client_predefined.end(),
+                               [&](const auto& cp) { return cp.client_id == p.client_id; });
+        if (it == s.client_predefined.end()) {
+            s.client_predefined.push_back(client_predefined_topics{p.client_id, {}});
+            it = std::prev(s.client_predefined.end());
         }
+        it->topics.push_back(predefined_topic{p.id, p.name});
     }
-    p.bits = static_cast<std::uint8_t>(bits);
-    return p;
+    s.qos_minus_one_senders = c.clients.qos_minus_one.senders;
+    s.qos_minus_one_topics = c.clients.qos_minus_one.topics;
+    return s;
 }
 
 } // namespace snbridge::gateway

@@ -11,23 +11,14 @@
 #include <string_view>
 #include <vector>
 
+#include "common/address_prefix.hpp"
 #include "common/net_address.hpp"
-#include "common/result.hpp"
+
+namespace snbridge::config {
+struct config;
+}
 
 namespace snbridge::gateway {
-
-/// An address prefix ("10.0.0.0/8", "::1/128", "192.168.1.7" = /32), for allow-lists.
-struct address_prefix {
-    common::net_address base; ///< port ignored
-    std::uint8_t bits = 0;    ///< 0..32 (v4) or 0..128 (v6)
-
-    /// True if `a` has the same family and its first `bits` bits equal base's.
-    [[nodiscard]] bool contains(const common::net_address& a) const noexcept;
-    bool operator==(const address_prefix&) const = default;
-};
-
-/// Parses "ip", "ip/len" (numeric IPv4 or IPv6). Error message: a short reason.
-[[nodiscard]] common::result<address_prefix> parse_address_prefix(std::string_view text);
 
 /// One predefined topic id (MQTT-SN 1.2 §6.7): known in advance to the client and gateway.
 struct predefined_topic {
@@ -81,11 +72,14 @@ struct core_settings {
 
     // --- clients: QoS −1 (§6.8) -------------------------------------------------------------
     /// Senders whose QoS −1 PUBLISH is accepted; empty = anyone.
-    std::vector<address_prefix> qos_minus_one_senders;
+    std::vector<common::address_prefix> qos_minus_one_senders;
     /// Topic names a QoS −1 PUBLISH may go to; empty = every predefined topic and short name.
     std::vector<std::string> qos_minus_one_topics;
 
     bool operator==(const core_settings&) const = default;
 };
+
+/// The core's settings from the YAML config (`gateway:`, `mqttsn:`, `topics:`, `clients:`).
+[[nodiscard]] core_settings settings_from(const config::config& c);
 
 } // namespace snbridge::gateway

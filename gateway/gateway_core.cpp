@@ -672,7 +672,7 @@ void gateway_core::handle_publish_minus_one(const endpoint& from, mqttsn::publis
     // MQTT-SN 1.2 §6.8: connectionless; only predefined ids and short names (DESIGN rule 1).
     if (!settings_.qos_minus_one_senders.empty() &&
         std::none_of(settings_.qos_minus_one_senders.begin(), settings_.qos_minus_one_senders.end(),
-                     [&](const address_prefix& a) { return a.contains(from.address); })) {
+                     [&](const common::address_prefix& a) { return a.contains(from.address); })) {
         count_drop(drop_reason::qos_minus_one_sender, &from);
         return;
     }
