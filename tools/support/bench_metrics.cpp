@@ -48,7 +48,8 @@ double latency_log::percentile_ms(double p) {
         std::sort(samples_.begin(), samples_.end());
         sorted_ = true;
     }
-    const double rank = std::ceil(p / 100.0 * static_cast<double>(samples_.size()));
+    // The epsilon keeps 99.9 % of 1000 at rank 999 despite binary floating point.
+    const double rank = std::ceil(p * static_cast<double>(samples_.size()) / 100.0 - 1e-9);
     const auto idx =
         static_cast<std::size_t>(std::clamp(rank, 1.0, static_cast<double>(samples_.size()))) - 1;
     return static_cast<double>(samples_[idx]) / 1e6;
