@@ -19,6 +19,16 @@ struct paho_context::retiree final : mqtt::iaction_listener {
         , client(std::move(c))
         , keep(std::move(k))
         , timer(ctx_.loop()) {}
+    ~retiree() override {
+        // Destroying the client fails its pending operations through their listeners (the
+        // sink, and this): both must still be alive, so the client goes first.
+        client.reset();
+        keep.reset();
+    }
+    retiree(const retiree&) = delete;
+    retiree& operator=(const retiree&) = delete;
+    retiree(retiree&&) = delete;
+    retiree& operator=(retiree&&) = delete;
 
     // Paho threads: only post (STYLE.md "Threads").
     void on_success(const mqtt::token& /*tok*/) override { done(); }

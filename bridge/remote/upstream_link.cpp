@@ -71,7 +71,8 @@ struct upstream_link::sink final : mqtt::callback, mqtt::iaction_listener {
             if (ok && tok.get_type() == mqtt::token::Type::CONNECT) {
                 r.session_present = tok.get_connect_response().is_session_present();
             } else if (ok && tok.get_type() == mqtt::token::Type::SUBSCRIBE) {
-                const auto& codes = tok.get_subscribe_response().get_reason_codes();
+                const auto response = tok.get_subscribe_response(); // by value
+                const auto& codes = response.get_reason_codes();
                 if (!codes.empty()) {
                     const int code = codes.front();
                     if (code < 0x80) {
