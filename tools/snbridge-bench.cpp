@@ -60,6 +60,7 @@ struct options {
     std::uint16_t sleep_duration = 10;
     milliseconds wake_interval{2000};
     int mqtt_window = 1;
+    int sink_qos = 0;
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -97,6 +98,8 @@ void usage() {
         "  --connect-window N  handshakes in flight during setup (default 200)\n"
         "  --setup-timeout S (default 60)  --drain S  wait for stragglers (default 3)\n"
         "  --mqtt-window N  QoS 1/2 in flight per MQTT publisher connection (default 1)\n"
+        "  --sink-qos Q     QoS of the MQTT sink's subscription (default 0, so the broker's\n"
+        "                   outgoing in-flight limit does not throttle the measured path)\n"
         "  --prefix P       ClientId/topic prefix (default bench)\n"
         "  --pid PID        sample the gateway's RSS, CPU, context switches from /proc/PID\n"
         "  --json           print one JSON object instead of the table\n"
@@ -253,6 +256,10 @@ bool parse(int argc, char** argv, options& o, std::string& err) {
             auto v = real(0, 600);
             SNB_TAKE(v);
             o.drain_s = *v;
+        } else if (a == "--sink-qos") {
+            auto v = num(0, 2);
+            SNB_TAKE(v);
+            o.sink_qos = static_cast<int>(*v);
         } else if (a == "--mqtt-window") {
             auto v = num(1, 65535);
             SNB_TAKE(v);
@@ -586,7 +593,9 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "snbridge-bench: %s\n", sub.error().message.c_str());
             return 2;
         }
-        if (auto s = sub->subscribe(up_filter, uqos, milliseconds(5000)); !s) {
+        if (auto s = sub->subscribe(up_filter, static_cast<std::uint8_t>(o.sink_qos),
+                                    milliseconds(5000));
+            !s) {
             std::fprintf(stderr, "snbridge-bench: %s\n", s.error().message.c_str());
             return 2;
         }
@@ -758,7 +767,9 @@ int main(int argc, char** argv) {
         if (o.mode == bench_mode::uplink) {
             const std::string filter =
                 !o.short_topic.empty() ? o.short_topic : up_filter; // predefined: by its name
-            if (auto s = c->subscribe(filter, uqos, milliseconds(5000)); !s) {
+            if (auto s =
+                    c->subscribe(filter, static_cast<std::uint8_t>(o.sink_qos), milliseconds(5000));
+                !s) {
                 std::fprintf(stderr, "snbridge-bench: %s\n", s.error().message.c_str());
                 return 2;
             }

@@ -54,11 +54,12 @@ struct gateway {
     }
 };
 
-const std::string predefined_and_qos_minus_one_yaml = "topics:\n"
-                                                      "  predefined:\n"
-                                                      "    - { id: 7, name: \"pre/seven\" }\n"
-                                                      "clients:\n"
-                                                      "  qos_minus_one: true\n";
+const std::string predefined_and_qos_minus_one_yaml =
+    "topics:\n"
+    "  predefined:\n"
+    "    - { id: 7, name: \"pre/seven\" }\n"
+    "clients:\n"
+    "  qos_minus_one: { senders: [\"127.0.0.1\", \"::1\"] }\n";
 
 struct tool_result {
     int code = -1;
@@ -299,7 +300,7 @@ TEST_CASE("snbridge-pub: -r retains, -f sends a file, -n sends an empty payload"
 }
 
 TEST_CASE("snbridge-pub/-sub: short topic names (-S) and predefined ids (-T), QoS -1") {
-    // Predefined topic 7 and QoS -1 senders from loopback (config keys of issue 3/4).
+    // Predefined topic 7 and QoS -1 senders from loopback (docs/configuration.md).
     gateway gw(predefined_and_qos_minus_one_yaml);
     auto sub = start_sub(gw.at({"-S", "-t", "ab", "-T", "7", "-C", "3", "-v", "-d"}));
     wait_subscribed(*sub, 2);
