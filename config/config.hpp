@@ -88,6 +88,18 @@ struct broker_user {
 
 /// `broker:` the built-in broker (broker mode).
 struct broker_section {
+    // --- broker core (bridge/local/broker_core.hpp) ---------------------------------------
+    /// Sessions kept at once: online clients (MQTT-SN and MQTT) plus persistent offline ones.
+    std::uint32_t max_sessions = 10000;
+    /// Topic filters one client may hold.
+    std::uint32_t max_subscriptions_per_client = 256;
+    /// QoS 1/2 messages queued per offline persistent session.
+    std::uint32_t max_queued_messages = 1000;
+    /// Topics holding a retained message.
+    std::uint32_t max_retained_messages = 10000;
+    /// Levels in a topic name or filter.
+    std::uint32_t max_topic_levels = 64;
+
     // --- MQTT 3.1.1 TCP listener (issue 6; bridge/local/mqtt_listener.hpp) ---------------
     /// TCP addresses of the MQTT listener; empty (the default): no listener.
     std::vector<common::net_address> mqtt_listen;

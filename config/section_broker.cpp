@@ -3,6 +3,12 @@
 namespace snbridge::config {
 
 void parse_broker(section_reader& r, broker_section& out) {
+    // Broker core bounds.
+    r.read("max_sessions", out.max_sessions, 1u, 10000000u);
+    r.read("max_subscriptions_per_client", out.max_subscriptions_per_client, 1u, 1000000u);
+    r.read("max_queued_messages", out.max_queued_messages, 0u, 10000000u);
+    r.read("max_retained_messages", out.max_retained_messages, 0u, 10000000u);
+    r.read("max_topic_levels", out.max_topic_levels, 1u, 32768u);
     // MQTT 3.1.1 TCP listener (issue 6).
     r.read("mqtt_listen", out.mqtt_listen, 0, 16);
     r.read("mqtt_allow_anonymous", out.mqtt_allow_anonymous);

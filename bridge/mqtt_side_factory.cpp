@@ -1,0 +1,41 @@
+#include "bridge/mqtt_side_factory.hpp"
+
+#include <string>
+
+#include "bridge/local/local_mqtt_side.hpp"
+
+namespace snbridge::bridge {
+
+local::broker_limits broker_limits_from(const config::broker_section& broker) {
+    return local::broker_limits{
+        .max_sessions = broker.max_sessions,
+        .max_subscriptions_per_client = broker.max_subscriptions_per_client,
+        .max_queued_messages = broker.max_queued_messages,
+        .max_retained_messages = broker.max_retained_messages,
+        .max_topic_levels = broker.max_topic_levels,
+    };
+}
+
+common::result<std::unique_ptr<common::mqtt_side>>
+make_mqtt_side(const config::config& cfg, common::uv::loop& loop,
+               std::shared_ptr<local::broker_core>& broker) {
+    (void)loop; // used by the remote modes
+    switch (cfg.mode) {
+    case config::gateway_mode::broker:
+        if (!broker) {
+            broker = std::make_shared<local::broker_core>(broker_limits_from(cfg.broker));
+        }
+        return std::make_unique<local::local_mqtt_side>(broker);
+    case config::gateway_mode::transparent:
+        // Paho helper (issue 5): fill remote::upstream_options from cfg.upstream and return
+        // remote::transparent_side::create(loop, options).
+        break;
+    case config::gateway_mode::aggregating:
+        // Paho helper (issue 5): remote::aggregating_side::create(loop, options).
+        break;
+    }
+    return common::fail(common::error{"mode " + std::string(config::to_string(cfg.mode)) +
+                                      " is not available in this build yet"});
+}
+
+} // namespace snbridge::bridge
