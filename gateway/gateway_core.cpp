@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "gateway/packet_log.hpp"
 
 namespace snbridge::gateway {
 
@@ -46,33 +47,33 @@ std::string_view to_string(drop_reason r) noexcept {
     case drop_reason::malformed:
         return "malformed";
     case drop_reason::unexpected_type:
-        return "unexpected message type";
+        return "unexpected_type";
     case drop_reason::not_connected:
-        return "not connected";
+        return "not_connected";
     case drop_reason::nested_encapsulation:
-        return "nested encapsulation";
+        return "nested_encapsulation";
     case drop_reason::qos_minus_one_name:
-        return "QoS -1 with a normal topic id";
+        return "qos_minus_one_normal_topic";
     case drop_reason::qos_minus_one_sender:
-        return "QoS -1 sender not allowed";
+        return "qos_minus_one_sender";
     case drop_reason::qos_minus_one_topic:
-        return "QoS -1 topic unknown or not allowed";
+        return "qos_minus_one_topic";
     case drop_reason::queue_full:
-        return "delivery queue full";
+        return "session_queue_full";
     case drop_reason::sleep_buffer_full:
-        return "sleep buffer full";
+        return "sleep_buffer_full";
     case drop_reason::too_long:
-        return "too long for MQTT-SN";
+        return "too_long";
     case drop_reason::topic_table_full:
-        return "topic table full";
+        return "topic_table_full";
     case drop_reason::register_rejected:
-        return "REGISTER rejected by client";
+        return "register_rejected";
     case drop_reason::no_session:
-        return "no such session";
+        return "no_session";
     case drop_reason::count_:
         break;
     }
-    return "?";
+    return "unknown";
 }
 
 gateway_core::gateway_core(core_settings settings, common::mqtt_side& side, datagram_sink& sink,
@@ -97,13 +98,19 @@ void gateway_core::on_datagram(const common::net_address& from, std::span<const 
     endpoint ep{from, {}};
     auto decoded = mqttsn::decode(bytes);
     if (!decoded) {
-        count_drop(drop_reason::malformed, &ep);
+        ++drops_[static_cast<std::size_t>(drop_reason::malformed)];
+        if (drop_counter_ != nullptr) {
+            drop_counter_->drop(decoded.error(), from, bytes.size(), now);
+        }
     } else if (auto* enc = std::get_if<mqttsn::encapsulated>(&*decoded)) {
         // MQTT-SN 1.2 §5.5: handle the inner message as from the wireless node.
         ep.node_id.assign(enc->wireless_node_id.begin(), enc->wireless_node_id.end());
         auto inner = mqttsn::decode(enc->inner);
         if (!inner) {
-            count_drop(drop_reason::malformed, &ep);
+            ++drops_[static_cast<std::size_t>(drop_reason::malformed)];
+            if (drop_counter_ != nullptr) {
+                drop_counter_->drop(inner.error(), from, bytes.size(), now);
+            }
         } else if (std::holds_alternative<mqttsn::encapsulated>(*inner)) {
             count_drop(drop_reason::nested_encapsulation, &ep);
         } else {
@@ -244,6 +251,9 @@ void gateway_core::drain_events() {
     events_head_ = 0;
     busy_ = was_busy;
     draining_ = false;
+    if (!was_busy && deadline_hook_) {
+        deadline_hook_(); // events from outside on_datagram/on_tick may move next_deadline()
+    }
 }
 
 void gateway_core::handle_event(event& ev, time_point now) {
@@ -934,7 +944,7 @@ void gateway_core::handle_searchgw(const endpoint& from, const mqttsn::searchgw&
     // §6.1: GWINFO is broadcast with the SEARCHGW's radius; DESIGN rule 9: also unicast.
     const packet info{mqttsn::gwinfo{settings_.gateway_id, {}}};
     if (!from.node_id.empty()) {
-        send(from, info, nullptr, g.radius); // the forwarder broadcasts it on its side
+        send(from, info, nullptr, {}, g.radius); // the forwarder broadcasts it on its side
         return;
     }
     tx_.resize(mqttsn::encoded_size(info));
@@ -1139,7 +1149,7 @@ void gateway_core::pump(session& s, time_point now) {
         }
         if (m.qos == 0) {
             const packet pk{mqttsn::publish{f, topic_id, 0, std::move(m.payload)}};
-            send(s.peer, pk, &s);
+            send(s.peer, pk, &s, m.topic);
             s.queue.pop_front();
             continue;
         }
@@ -1182,7 +1192,7 @@ void gateway_core::send_inflight(session& s, time_point now) {
         f.retain = m.retain;
         f.topic_type = static_cast<mqttsn::topic_id_type>(s.inflight_topic_type);
         packet pk{mqttsn::publish{f, s.inflight_topic_id, m.msg_id, std::move(m.payload)}};
-        send(s.peer, pk, &s);
+        send(s.peer, pk, &s, m.topic);
         m.payload = std::move(std::get<mqttsn::publish>(pk).data);
         m.sent_before = true;
         m.progress = outgoing_message::stage::sent;
@@ -1301,17 +1311,16 @@ void gateway_core::schedule(session& s) {
 // --- output -------------------------------------------------------------------------------
 
 void gateway_core::send(const endpoint& to, const packet& p, const session* s,
-                        std::uint8_t radius) {
+                        std::string_view topic_name, std::uint8_t radius) {
     tx_.resize(mqttsn::encoded_size(p));
     const std::size_t n = mqttsn::encode(p, tx_);
     if (n == 0) {
         count_drop(drop_reason::too_long, &to);
         return;
     }
-    if (common::log::enabled(common::log::level::debug)) {
-        common::log::debug("Sending ", mqttsn::to_string(mqttsn::type_of(p)), " to ",
-                           s != nullptr ? std::string_view(s->client_id)
-                                        : std::string_view(to.address.to_string()));
+    if (packet_log::enabled()) {
+        packet_log::log_sent(s != nullptr ? std::string(s->client_id) : to.address.to_string(), p,
+                             topic_name);
     }
     if (to.node_id.empty()) {
         sink_.send(to.address, std::span<const std::uint8_t>(tx_.data(), n));
@@ -1339,22 +1348,28 @@ void gateway_core::send_advertise(time_point /*now*/) {
     sink_.send_multicast(std::span<const std::uint8_t>(tx_.data(), n), 0);
 }
 
-void gateway_core::count_drop(drop_reason r, const endpoint* from) {
+void gateway_core::count_drop(drop_reason r, const endpoint* from, std::size_t size) {
     ++drops_[static_cast<std::size_t>(r)];
-    if (common::log::enabled(common::log::level::debug)) {
-        common::log::debug("Dropped from ",
-                           from != nullptr ? from->address.to_string() : std::string("MQTT side"),
-                           ": ", to_string(r));
+    if (drop_counter_ != nullptr) {
+        drop_counter_->drop(to_string(r), from != nullptr ? from->address : common::net_address{},
+                            size, now_(), from == nullptr ? "message from the MQTT side" : "");
     }
 }
 
 void gateway_core::log_in(const endpoint& from, const packet& p, const session* s) const {
-    if (!common::log::enabled(common::log::level::debug)) {
+    if (!packet_log::enabled()) {
         return;
     }
-    common::log::debug("Received ", mqttsn::to_string(mqttsn::type_of(p)), " from ",
-                       s != nullptr ? std::string_view(s->client_id)
-                                    : std::string_view(from.address.to_string()));
+    std::string_view topic;
+    std::array<char, 2> short_buf{};
+    if (const auto* pub = std::get_if<mqttsn::publish>(&p); pub != nullptr && s != nullptr) {
+        topic = topic_of(*s, pub->flag, pub->topic_id, short_buf);
+    }
+    if (s != nullptr) {
+        packet_log::log_received(s->client_id, p, topic);
+    } else {
+        packet_log::log_received(from.address.to_string(), p, topic);
+    }
 }
 
 } // namespace snbridge::gateway

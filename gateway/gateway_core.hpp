@@ -21,6 +21,7 @@
 #include "common/mqttsn/packet.hpp"
 #include "gateway/core_settings.hpp"
 #include "gateway/datagram_handler.hpp"
+#include "gateway/drop_counter.hpp"
 #include "gateway/predefined_topics.hpp"
 #include "gateway/session.hpp"
 
@@ -44,6 +45,7 @@ enum class drop_reason : std::uint8_t {
     count_
 };
 
+/// Stable snake_case name, the drop_counter reason: "sleep_buffer_full", ...
 [[nodiscard]] std::string_view to_string(drop_reason r) noexcept;
 
 class gateway_core final : public datagram_handler, public common::mqtt_side_listener {
@@ -58,6 +60,13 @@ public:
     ~gateway_core() override = default;
     gateway_core(const gateway_core&) = delete;
     gateway_core& operator=(const gateway_core&) = delete;
+
+    /// Every dropped datagram or message is also counted and logged there (optional; tests
+    /// read drops()). `counter` must outlive the core.
+    void set_drop_counter(drop_counter& counter) noexcept { drop_counter_ = &counter; }
+    /// Called after MQTT-side events that arrived outside on_datagram/on_tick were handled,
+    /// since they may change next_deadline() (the runtime re-arms its timer).
+    void set_deadline_hook(std::function<void()> hook) { deadline_hook_ = std::move(hook); }
 
     // datagram_handler
     void on_datagram(const common::net_address& from, std::span<const std::uint8_t> bytes,
@@ -164,9 +173,9 @@ private:
 
     // output
     void send(const endpoint& to, const common::mqttsn::packet& p, const session* s,
-              std::uint8_t radius = 0);
+              std::string_view topic_name = {}, std::uint8_t radius = 0);
     void send_advertise(time_point now);
-    void count_drop(drop_reason r, const endpoint* from);
+    void count_drop(drop_reason r, const endpoint* from, std::size_t size = 0);
     void log_in(const endpoint& from, const common::mqttsn::packet& p, const session* s) const;
 
     [[nodiscard]] std::uint32_t take_token() noexcept {
@@ -199,6 +208,8 @@ private:
     std::vector<std::uint8_t> tx_;
     common::mqtt_message scratch_;
     std::array<std::uint64_t, static_cast<std::size_t>(drop_reason::count_)> drops_{};
+    drop_counter* drop_counter_ = nullptr;
+    std::function<void()> deadline_hook_;
 };
 
 } // namespace snbridge::gateway
