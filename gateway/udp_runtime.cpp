@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include "common/log.hpp"
+#include "common/uv/interfaces.hpp"
 #include "common/uv/socket_address.hpp"
 
 namespace snbridge::gateway {
@@ -120,6 +121,9 @@ void udp_runtime::open_multicast(listener& l) {
     sock.set_multicast_loop(options_.multicast_loop);
     sock.set_multicast_ttl(options_.default_radius == 0 ? 1 : options_.default_radius);
     l.group = *group;
+    if (wildcard && host_addresses_.empty()) {
+        host_addresses_ = common::uv::interface_addresses();
+    }
 
     // Receiving the group's datagrams (SEARCHGW, §6.1): a wildcard socket on the group's port
     // receives them once it joins; otherwise a separate socket bound to the group address.
@@ -178,6 +182,10 @@ std::vector<common::net_address> udp_runtime::local_addresses() const {
 
 void udp_runtime::on_datagram(std::size_t listener_index, const common::net_address& from,
                               std::span<const std::uint8_t> bytes) {
+    if (is_own_multicast(from)) {
+        ++own_multicast_;
+        return;
+    }
     ++received_;
     const auto fam_count = std::count_if(listeners_.begin(), listeners_.end(),
                                          [&](const auto& l) { return l.address.fam == from.fam; });
@@ -207,9 +215,34 @@ void udp_runtime::reschedule() {
         wait = std::chrono::milliseconds(0);
     }
     timer_->start(wait, [this] {
-        handler_.on_tick(clock::now());
+        // libuv's loop time can lag the steady clock by a millisecond: a timer that fires
+        // before the deadline is only re-armed, so the handler never sees an early tick.
+        const auto due = handler_.next_deadline();
+        if (due && *due <= clock::now()) {
+            handler_.on_tick(clock::now());
+        }
         reschedule();
     });
+}
+
+bool udp_runtime::is_own_multicast(const common::net_address& from) const {
+    for (const auto& l : listeners_) {
+        if (!l.group || l.address.fam != from.fam || l.address.port != from.port) {
+            continue;
+        }
+        if (l.address.ip == from.ip) {
+            return true;
+        }
+        if (common::uv::is_unspecified(l.address)) {
+            auto ip_only = from;
+            ip_only.port = 0;
+            if (std::find(host_addresses_.begin(), host_addresses_.end(), ip_only) !=
+                host_addresses_.end()) {
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
 common::uv::udp_socket* udp_runtime::socket_for(const common::net_address& to) {

@@ -36,11 +36,12 @@ struct udp_runtime_options {
     /// Gateway discovery (MQTT-SN 1.2 §6.1): the multicast group ("ip:port") of each family.
     /// Listening sockets of that family receive datagrams sent to the group, and
     /// send_multicast() sends to it. nullopt: no multicast for that family.
-    std::optional<common::net_address> multicast_v4;
-    std::optional<common::net_address> multicast_v6;
+    std::optional<common::net_address> multicast_v4 = std::nullopt;
+    std::optional<common::net_address> multicast_v6 = std::nullopt;
     /// TTL / hop limit of multicast datagrams when send_multicast() gets radius 0.
     std::uint8_t default_radius = 1;
-    /// Whether this host's own sockets receive the gateway's multicast (IP_MULTICAST_LOOP).
+    /// Whether this host's own sockets receive the gateway's multicast (IP_MULTICAST_LOOP), so
+    /// clients on the same host hear ADVERTISE. The gateway's own copies are ignored.
     bool multicast_loop = true;
 };
 
@@ -75,6 +76,8 @@ public:
 
     [[nodiscard]] std::uint64_t datagrams_received() const noexcept { return received_; }
     [[nodiscard]] std::uint64_t datagrams_sent() const noexcept { return sent_; }
+    /// The gateway's own multicast (IP_MULTICAST_LOOP) received back and ignored.
+    [[nodiscard]] std::uint64_t own_multicast_ignored() const noexcept { return own_multicast_; }
 
 private:
     struct listener {
@@ -89,6 +92,8 @@ private:
     void on_datagram(std::size_t listener_index, const common::net_address& from,
                      std::span<const std::uint8_t> bytes);
     common::uv::udp_socket* socket_for(const common::net_address& to);
+    /// True for the gateway's own multicast looped back to one of its sockets.
+    [[nodiscard]] bool is_own_multicast(const common::net_address& from) const;
 
     common::uv::loop& loop_;
     datagram_handler& handler_;
@@ -99,11 +104,14 @@ private:
     /// do not receive group traffic themselves). Receive only.
     std::vector<std::unique_ptr<common::uv::udp_socket>> group_sockets_;
     std::unique_ptr<common::uv::timer> timer_;
+    /// The host's addresses (port 0), when a wildcard listener sends multicast.
+    std::vector<common::net_address> host_addresses_;
     /// With several listeners of one family: which listener a peer last wrote to, so the
     /// answer leaves from the address the peer expects. Bounded (cleared when full).
     std::unordered_map<common::net_address, std::size_t, common::net_address_hash> peer_listener_;
     std::uint64_t received_ = 0;
     std::uint64_t sent_ = 0;
+    std::uint64_t own_multicast_ = 0;
 };
 
 } // namespace snbridge::gateway

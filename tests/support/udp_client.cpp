@@ -79,6 +79,30 @@ udp_client::udp_client(common::net_address::family fam, std::uint16_t local_port
     local_ = from_sockaddr(ss);
 }
 
+udp_client::udp_client(const common::net_address& bind_to, bool reuse_address) {
+    const bool v4 = bind_to.fam == common::net_address::family::v4;
+    fd_ = ::socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) {
+        throw std::runtime_error("udp_client: socket() failed");
+    }
+    const int one = 1;
+    if (reuse_address) {
+        ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    }
+    if (!v4) {
+        ::setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    }
+    sockaddr_storage ss{};
+    auto len = to_sockaddr(bind_to, ss);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+        const std::string why = std::strerror(errno);
+        ::close(fd_);
+        throw std::runtime_error("udp_client: bind " + bind_to.to_string() + " failed: " + why);
+    }
+    local_ = from_sockaddr(ss);
+}
+
 udp_client::~udp_client() {
     if (fd_ >= 0) {
         ::close(fd_);
@@ -101,14 +125,30 @@ std::optional<received_datagram> udp_client::receive(std::chrono::milliseconds t
     }
     std::vector<std::uint8_t> buf(65536);
     sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    const auto n =
-        ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&ss), &len);
+    iovec iov{buf.data(), buf.size()};
+    alignas(cmsghdr) char control[256];
+    msghdr msg{};
+    msg.msg_name = &ss;
+    msg.msg_namelen = sizeof ss;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const auto n = ::recvmsg(fd_, &msg, 0);
     if (n < 0) {
         return std::nullopt;
     }
     buf.resize(static_cast<std::size_t>(n));
-    return received_datagram{from_sockaddr(ss), std::move(buf)};
+    received_datagram out{from_sockaddr(ss), std::move(buf), std::nullopt};
+    for (auto* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+        if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+            (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
+            int value = 0;
+            std::memcpy(&value, CMSG_DATA(c), sizeof value);
+            out.ttl = value;
+        }
+    }
+    return out;
 }
 
 bool udp_client::join_multicast(const common::net_address& group) {
@@ -123,6 +163,26 @@ bool udp_client::join_multicast(const common::net_address& group) {
     std::memcpy(&req.ipv6mr_multiaddr, group.ip.data(), 16);
     req.ipv6mr_interface = ::if_nametoindex("lo");
     return ::setsockopt(fd_, IPPROTO_IPV6, IPV6_JOIN_GROUP, &req, sizeof req) == 0;
+}
+
+bool udp_client::send_multicast_on_loopback(int ttl) {
+    if (local_.fam == common::net_address::family::v4) {
+        in_addr lo{};
+        lo.s_addr = htonl(INADDR_LOOPBACK);
+        return ::setsockopt(fd_, IPPROTO_IP, IP_MULTICAST_IF, &lo, sizeof lo) == 0 &&
+               ::setsockopt(fd_, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl) == 0;
+    }
+    const unsigned index = ::if_nametoindex("lo");
+    return ::setsockopt(fd_, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof index) == 0 &&
+           ::setsockopt(fd_, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl, sizeof ttl) == 0;
+}
+
+bool udp_client::enable_receive_ttl() {
+    const int one = 1;
+    if (local_.fam == common::net_address::family::v4) {
+        return ::setsockopt(fd_, IPPROTO_IP, IP_RECVTTL, &one, sizeof one) == 0;
+    }
+    return ::setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof one) == 0;
 }
 
 } // namespace snbridge::test

@@ -21,6 +21,8 @@ namespace snbridge::test {
 struct received_datagram {
     common::net_address from;
     std::vector<std::uint8_t> bytes;
+    /// IPv4 TTL / IPv6 hop limit it arrived with, after enable_receive_ttl().
+    std::optional<int> ttl;
 };
 
 class udp_client {
@@ -29,6 +31,9 @@ public:
     /// Throws std::runtime_error on failure (test set-up).
     explicit udp_client(common::net_address::family fam = common::net_address::family::v4,
                         std::uint16_t local_port = 0);
+    /// A socket bound to `bind_to` exactly (e.g. a multicast group "225.1.1.1:PORT" to
+    /// receive what is sent to the group), with SO_REUSEADDR when `reuse_address`.
+    udp_client(const common::net_address& bind_to, bool reuse_address);
     ~udp_client();
     udp_client(const udp_client&) = delete;
     udp_client& operator=(const udp_client&) = delete;
@@ -46,6 +51,10 @@ public:
     receive(std::chrono::milliseconds timeout = std::chrono::seconds(2));
     /// Joins an IPv4/IPv6 multicast group on the loopback interface (for discovery tests).
     bool join_multicast(const common::net_address& group);
+    /// Multicast sent from this socket leaves through the loopback interface, TTL `ttl`.
+    bool send_multicast_on_loopback(int ttl = 1);
+    /// Reports the TTL / hop limit of received datagrams (IP_RECVTTL / IPV6_RECVHOPLIMIT).
+    bool enable_receive_ttl();
 
 private:
     int fd_ = -1;
