@@ -317,7 +317,9 @@ section_reader::section_reader(diagnostics& diag, const YAML::Node& map, std::st
     }
     const std::string where = path_.empty() ? "the top level" : path_;
     for (auto it = map.begin(); it != map.end(); ++it) {
-        const YAML::Node& key = it->first;
+        // Copies: `it->` yields a proxy that dies at the end of the expression.
+        const YAML::Node key = it->first;
+        const YAML::Node value = it->second;
         if (!key.IsScalar()) {
             const value_ref bad_key(diag, key, key.Mark(), "");
             diag_->add(key.Mark(),
@@ -330,7 +332,7 @@ section_reader::section_reader(diagnostics& diag, const YAML::Node& map, std::st
                                        std::to_string(first->key_node.Mark().line + 1));
             continue;
         }
-        entries_.push_back(entry{key.Scalar(), key, it->second, false});
+        entries_.push_back(entry{key.Scalar(), key, value, false});
     }
 }
 
