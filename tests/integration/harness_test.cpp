@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/support/mosquitto.hpp"
 #include "tests/support/ports.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -62,4 +63,66 @@ TEST_CASE("temp_dir: files live under it and go away with it") {
         CHECK(std::filesystem::exists(where));
     }
     CHECK_FALSE(std::filesystem::exists(where));
+}
+
+TEST_CASE("mosquitto: starts on an ephemeral port, carries a message, stops cleanly") {
+    test::mosquitto broker;
+    CHECK(broker.port() != 0);
+    CHECK(broker.running());
+    CHECK(test::tcp_accepts(broker.port()));
+    const auto port = std::to_string(broker.port());
+    test::process sub("/usr/bin/mosquitto_sub",
+                      {"-h", "127.0.0.1", "-p", port, "-t", "harness/t", "-C", "1", "-W", "10"});
+    REQUIRE(broker.proc().wait_for_output("Client ", 10s)); // the subscriber connected
+    REQUIRE(broker.proc().wait_for_output("SUBSCRIBE", 10s));
+    test::process pub("/usr/bin/mosquitto_pub",
+                      {"-h", "127.0.0.1", "-p", port, "-t", "harness/t", "-m", "hello"});
+    CHECK(pub.wait_exit(10s) == 0);
+    CHECK(sub.wait_exit(10s) == 0);
+    CHECK(sub.output() == "hello\n");
+    CHECK(broker.stop() == 0);
+    CHECK_FALSE(broker.running());
+}
+
+TEST_CASE("mosquitto: password file and TLS listener") {
+    test::mosquitto broker(
+        {.persistence = false, .users = {{"alice", "secret"}}, .tls = true, .extra_config = ""});
+    const auto port = std::to_string(broker.port());
+    {
+        test::process anon("/usr/bin/mosquitto_pub",
+                           {"-h", "127.0.0.1", "-p", port, "-t", "t", "-m", "x"});
+        CHECK(anon.wait_exit(10s) != 0);
+    }
+    {
+        test::process ok("/usr/bin/mosquitto_pub", {"-h", "127.0.0.1", "-p", port, "-u", "alice",
+                                                    "-P", "secret", "-t", "t", "-m", "x"});
+        CHECK(ok.wait_exit(10s) == 0);
+    }
+    {
+        test::process tls("/usr/bin/mosquitto_pub",
+                          {"-h", "127.0.0.1", "-p", std::to_string(broker.tls_port()), "--cafile",
+                           broker.tls_ca_file().string(), "-u", "alice", "-P", "secret", "-t", "t",
+                           "-m", "x"});
+        CHECK(tls.wait_exit(10s) == 0);
+    }
+    CHECK(broker.tls_uri() == "ssl://127.0.0.1:" + std::to_string(broker.tls_port()));
+}
+
+TEST_CASE("mosquitto: persistence keeps a retained message across restart") {
+    test::mosquitto broker({.persistence = true, .users = {}, .tls = false, .extra_config = ""});
+    const auto port = std::to_string(broker.port());
+    {
+        test::process pub("/usr/bin/mosquitto_pub",
+                          {"-h", "127.0.0.1", "-p", port, "-t", "keep", "-m", "kept", "-r"});
+        CHECK(pub.wait_exit(10s) == 0);
+    }
+    CHECK(broker.stop() == 0);
+    broker.restart();
+    CHECK(broker.port() == static_cast<std::uint16_t>(std::stoi(port)));
+    test::process sub("/usr/bin/mosquitto_sub",
+                      {"-h", "127.0.0.1", "-p", port, "-t", "keep", "-C", "1", "-W", "10"});
+    CHECK(sub.wait_exit(10s) == 0);
+    CHECK(sub.output() == "kept\n");
+    broker.kill();
+    CHECK_FALSE(broker.running());
 }
