@@ -64,8 +64,9 @@ void aggregating_side::forget(const std::string& client_id) {
 void aggregating_side::on_upstream_connected(bool session_present) {
     // Subscribe everything again after every (re)connect: without the broker's session the
     // filters are gone, and filters added during the outage were never sent. With the session
-    // present this only re-sends retained messages, which nobody takes (none is fresh).
+    // present this only re-sends retained messages, which nobody takes (no retained target).
     (void)session_present;
+    table_.clear_retained_target();
     link_->subscribe_many(table_.filters());
 }
 
@@ -73,8 +74,7 @@ void aggregating_side::on_upstream_message(const common::mqtt_message& msg) {
     if (listener_ == nullptr || stopped_) {
         return;
     }
-    const auto now = std::chrono::steady_clock::now();
-    const auto routes = table_.route(msg.topic, msg.qos, msg.retain, now);
+    const auto routes = table_.route(msg.topic, msg.qos, msg.retain);
     if (routes.empty()) {
         common::log::debug("Upstream: no session wants '", msg.topic, "' (dropped)");
         return;
@@ -179,8 +179,6 @@ void aggregating_side::subscribe(common::session_id id, const std::string& filte
         listener_->on_subscribe_done(id, token, qos);
         return;
     }
-    // Until the SUBACK (and a while after it) this session takes retained messages.
-    table_.set_fresh(client_id, filter, std::chrono::steady_clock::time_point::max());
     // A new filter or a higher QoS changes the upstream subscription. Otherwise the same
     // SUBSCRIBE again replaces it in place (MQTT 3.1.1 §3.8.4) and makes the broker send the
     // retained messages for this new subscriber (the contract: retained messages follow).
@@ -194,13 +192,15 @@ void aggregating_side::subscribe(common::session_id id, const std::string& filte
                 s != sessions_.end() && s->second.id == id && s->second.generation == generation;
             if (!granted) {
                 common::log::warning("Upstream: broker refused subscription to '", filter, "'");
+                table_.clear_retained_target();
                 if (same) {
                     table_.remove(client_id, filter);
                     listener_->on_subscribe_done(id, token, std::nullopt);
                 }
                 return;
             }
-            table_.set_fresh(client_id, filter, std::chrono::steady_clock::now() + retained_window);
+            // The retained messages that follow this SUBACK are this session's alone.
+            table_.set_retained_target(client_id, filter);
             if (same) {
                 listener_->on_subscribe_done(id, token, std::min(qos, *granted));
             }

@@ -29,10 +29,6 @@ namespace snbridge::bridge::remote {
 
 class aggregating_side final : public common::mqtt_side {
 public:
-    /// How long after its SUBACK a new subscriber still takes retained messages (retain=1)
-    /// that the broker sends because of that SUBSCRIBE.
-    static constexpr std::chrono::milliseconds retained_window{3000};
-
     /// Starts the shared connection (retrying with backoff until the broker answers).
     [[nodiscard]] static common::result<std::unique_ptr<aggregating_side>>
     create(common::uv::loop& loop, upstream_options options);

@@ -48,21 +48,27 @@ std::vector<std::string> subscription_table::remove_member(const std::string& me
     return gone;
 }
 
-void subscription_table::set_fresh(const std::string& member, const std::string& filter,
-                                   time_point until) {
-    auto it = filters_.find(filter);
-    if (it == filters_.end()) {
-        return;
-    }
-    auto m = it->second.members.find(member);
-    if (m != it->second.members.end()) {
-        m->second.fresh_until = until;
-    }
+void subscription_table::set_retained_target(const std::string& member, const std::string& filter) {
+    retained_target_.emplace(member, filter);
 }
 
-std::vector<subscription_table::delivery> subscription_table::route(std::string_view topic,
-                                                                    std::uint8_t qos, bool retained,
-                                                                    time_point now) const {
+std::vector<subscription_table::delivery>
+subscription_table::route(std::string_view topic, std::uint8_t qos, bool retained) const {
+    if (retained) {
+        if (!retained_target_) {
+            return {};
+        }
+        const auto& [member, filter] = *retained_target_;
+        auto f = filters_.find(filter);
+        if (f == filters_.end() || !common::topic::matches(filter, topic)) {
+            return {};
+        }
+        auto m = f->second.members.find(member);
+        if (m == f->second.members.end()) {
+            return {};
+        }
+        return {delivery{member, std::min(qos, m->second.qos)}};
+    }
     // member -> highest matching subscription QoS; a member gets the message once even when
     // several of its filters match (MQTT 3.1.1 §3.3.5 allows either; once is what devices
     // expect).
@@ -72,9 +78,6 @@ std::vector<subscription_table::delivery> subscription_table::route(std::string_
             continue;
         }
         for (const auto& [member, m] : entry.members) {
-            if (retained && m.fresh_until < now) {
-                continue;
-            }
             auto [it, inserted] = best.try_emplace(member, m.qos);
             if (!inserted) {
                 it->second = std::max(it->second, m.qos);

@@ -4,9 +4,8 @@
 // once, reference-counted over the sessions that asked for it, at the highest QoS any of them
 // asked for. A message from upstream goes to every session with a matching filter, once per
 // session, at the lower of the message QoS and that session's highest matching QoS.
-// Pure bookkeeping: no I/O, no clock (the caller passes `now`).
+// Pure bookkeeping: no I/O, no clock.
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -19,8 +18,6 @@ namespace snbridge::bridge::remote {
 
 class subscription_table {
 public:
-    using time_point = std::chrono::steady_clock::time_point;
-
     /// What the caller has to do upstream after a change.
     struct upstream_change {
         enum class kind : std::uint8_t { none, subscribe, unsubscribe };
@@ -38,7 +35,7 @@ public:
     /// `member` (a session's client id) subscribes to `filter` at `qos`, replacing the QoS it
     /// had for it. Upstream: subscribe when the filter is new or the highest QoS rose, else
     /// none (the caller may still re-subscribe at the returned upstream QoS to fetch retained
-    /// messages, see fresh_until).
+    /// messages, see set_retained_target).
     upstream_change add(const std::string& member, const std::string& filter, std::uint8_t qos);
     /// `member` no longer wants `filter`. Upstream: unsubscribe when nobody wants it any more.
     /// The upstream QoS is never lowered (a lower re-subscribe could drop in-flight QoS).
@@ -46,14 +43,17 @@ public:
     /// Removes every filter of `member`; returns the filters nobody wants any more.
     std::vector<std::string> remove_member(const std::string& member);
 
-    /// Until `until`, `member` also receives retained messages (retain=1 from upstream) that
-    /// match `filter`. Upstream sets retain=1 only on messages sent because of a (re-)subscribe
-    /// (MQTT 3.1.1 §3.3.1.3), which only the session that just subscribed should get.
-    void set_fresh(const std::string& member, const std::string& filter, time_point until);
+    /// The subscription whose SUBACK arrived last. Upstream sets retain=1 only on messages it
+    /// sends because of a (re-)subscribe (MQTT 3.1.1 §3.3.1.3), right after that SUBACK and
+    /// before the next one (one connection keeps order, MQTT 3.1.1 §4.6): those go to this
+    /// subscription alone, not to sessions that had them already.
+    void set_retained_target(const std::string& member, const std::string& filter);
+    /// After a SUBACK nobody waits for (re-subscribing everything): retained go to nobody.
+    void clear_retained_target() noexcept { retained_target_.reset(); }
 
     /// Where a message on `topic` goes, each member once, in member order.
     [[nodiscard]] std::vector<delivery> route(std::string_view topic, std::uint8_t qos,
-                                              bool retained, time_point now) const;
+                                              bool retained) const;
 
     /// The QoS the filter is (being) subscribed upstream at, nullopt when nobody wants it.
     [[nodiscard]] std::optional<std::uint8_t> upstream_qos(const std::string& filter) const;
@@ -69,13 +69,13 @@ public:
 private:
     struct member_entry {
         std::uint8_t qos = 0;
-        time_point fresh_until{};
     };
     struct filter_entry {
         std::map<std::string, member_entry, std::less<>> members;
         std::uint8_t upstream_qos = 0;
     };
     std::map<std::string, filter_entry, std::less<>> filters_;
+    std::optional<std::pair<std::string, std::string>> retained_target_; ///< member, filter
 };
 
 } // namespace snbridge::bridge::remote

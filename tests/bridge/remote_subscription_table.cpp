@@ -1,6 +1,6 @@
 // The aggregating mode's upstream filter table (bridge/remote/subscription_table.hpp):
-// reference counts, highest QoS, fan-out to every matching session, retained only to fresh
-// subscribers.
+// reference counts, highest QoS, fan-out to every matching session, retained only to the
+// subscriber that just subscribed.
 
 #include <doctest/doctest.h>
 
@@ -10,10 +10,6 @@ using snbridge::bridge::remote::subscription_table;
 using kind = subscription_table::upstream_change::kind;
 using change = subscription_table::upstream_change;
 using delivery = subscription_table::delivery;
-
-namespace {
-const auto t0 = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
-}
 
 TEST_CASE("remote subscription table: one upstream subscription per filter, ref-counted") {
     subscription_table t;
@@ -74,19 +70,24 @@ TEST_CASE("remote subscription table: a message goes to ALL matching sessions, o
     };
     for (const auto& r : rows) {
         CAPTURE(r.topic);
-        CHECK(t.route(r.topic, r.qos, false, t0) == r.expected);
+        CHECK(t.route(r.topic, r.qos, false) == r.expected);
     }
 }
 
-TEST_CASE("remote subscription table: retained messages go only to fresh subscribers") {
+TEST_CASE("remote subscription table: retained messages go only to the last SUBACK's session") {
     subscription_table t;
     t.add("old", "r/#", 1);
-    t.add("new", "r/#", 1);
-    t.set_fresh("new", "r/#", t0 + std::chrono::seconds(3));
-    CHECK(t.route("r/x", 1, true, t0) == std::vector<delivery>{{"new", 1}});
-    CHECK(t.route("r/x", 1, true, t0 + std::chrono::seconds(4)).empty());
+    t.add("new", "r/+", 2);
+    CHECK(t.route("r/x", 1, true).empty()); // no SUBACK waits for retained
+    t.set_retained_target("new", "r/+");
+    CHECK(t.route("r/x", 2, true) == std::vector<delivery>{{"new", 2}});
+    CHECK(t.route("r/x/y", 1, true).empty()); // not its filter
+    t.set_retained_target("old", "r/#");
+    CHECK(t.route("r/x", 2, true) == std::vector<delivery>{{"old", 1}});
+    t.clear_retained_target();
+    CHECK(t.route("r/x", 1, true).empty());
     // live messages (retain=0 from the broker) go to everyone
-    CHECK(t.route("r/x", 1, false, t0).size() == 2);
+    CHECK(t.route("r/x", 1, false).size() == 2);
 }
 
 TEST_CASE("remote subscription table: remove_member returns the filters nobody wants") {
