@@ -1,0 +1,210 @@
+// mqtt_listener on a real libuv loop and real loopback TCP: mosquitto_pub/mosquitto_sub
+// processes and raw sockets against the listener, driven with run_until (no sleeps); the loop
+// ends empty.
+
+#include <arpa/inet.h>
+#include <memory>
+#include <netinet/in.h>
+#include <string>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "bridge/local/broker_core.hpp"
+#include "bridge/local/mqtt_listener.hpp"
+#include "common/mqtt/packet.hpp"
+#include "common/uv/loop.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/run_until.hpp"
+
+using namespace snbridge;
+using namespace std::chrono_literals;
+namespace mqtt = snbridge::common::mqtt;
+using bridge::local::broker_core;
+using bridge::local::mqtt_listener;
+using bridge::local::mqtt_settings;
+
+namespace {
+
+/// A non-blocking raw TCP client: the test reads it from run_until predicates.
+struct raw_client {
+    int fd = -1;
+    std::vector<std::uint8_t> in;
+    bool closed = false;
+
+    explicit raw_client(std::uint16_t port) {
+        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        sockaddr_in sa{};
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons(port);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        (void)::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa); // EINPROGRESS
+    }
+    ~raw_client() { ::close(fd); }
+    raw_client(const raw_client&) = delete;
+    raw_client& operator=(const raw_client&) = delete;
+
+    bool send(const std::vector<std::uint8_t>& b) const {
+        return ::send(fd, b.data(), b.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(b.size());
+    }
+    /// Reads what is there without blocking; sets `closed` on EOF or reset.
+    void poll() {
+        std::uint8_t buf[1024];
+        for (;;) {
+            const auto n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+            if (n > 0) {
+                in.insert(in.end(), buf, buf + n);
+                continue;
+            }
+            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+                closed = true;
+            }
+            return;
+        }
+    }
+};
+
+struct listener_fixture {
+    common::uv::loop loop;
+    std::shared_ptr<broker_core> core = std::make_shared<broker_core>();
+    mqtt_settings settings;
+    std::unique_ptr<mqtt_listener> listener;
+
+    void start() {
+        settings.listen = {common::net_address::v4(127, 0, 0, 1, 0)};
+        auto l = mqtt_listener::start(loop, core, settings);
+        REQUIRE_MESSAGE(l.has_value(), (l ? std::string() : l.error().message));
+        listener = std::move(*l);
+    }
+    [[nodiscard]] std::uint16_t port() const { return listener->addresses().at(0).port; }
+    [[nodiscard]] std::vector<std::string> args(std::vector<std::string> more) const {
+        std::vector<std::string> a = {"-h", "127.0.0.1", "-p", std::to_string(port())};
+        a.insert(a.end(), more.begin(), more.end());
+        return a;
+    }
+    /// Stops the listener and checks that the loop ends empty.
+    void finish() {
+        listener->stop();
+        listener.reset();
+        // Close callbacks run on the next iterations; nothing may stay active.
+        for (int i = 0; i < 10 && loop.run_nowait(); ++i) {
+        }
+        CHECK_FALSE(loop.alive());
+    }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(listener_fixture, "mqtt listener loop: mosquitto_pub to mosquitto_sub, QoS 2") {
+    start();
+    CHECK(port() != 0);
+    // stdbuf: line-buffered stdout, so the -d lines show up while it runs.
+    auto sub_args = args({"-t", "loop/#", "-q", "2", "-C", "1", "-v", "-d"});
+    sub_args.insert(sub_args.begin(), {"-oL", "/usr/bin/mosquitto_sub"});
+    test::process sub("/usr/bin/stdbuf", sub_args);
+    REQUIRE(test::run_until(
+        loop, [&] { return sub.output().find("received SUBACK") != std::string::npos; }, 10s));
+    test::process pub("/usr/bin/mosquitto_pub", args({"-t", "loop/a", "-q", "2", "-m", "hi"}));
+    REQUIRE(test::run_until(
+        loop, [&] { return !sub.running() && !pub.running(); }, 10s));
+    CHECK(pub.wait_exit(1s) == 0);
+    CHECK(sub.wait_exit(1s) == 0);
+    CHECK(sub.output().find("loop/a hi") != std::string::npos);
+    CHECK(sub.output().find("received PUBLISH (d0, q2, r0") != std::string::npos);
+    CHECK(test::run_until(
+        loop, [&] { return listener->connection_count() == 0; }, 5s));
+    finish();
+}
+
+TEST_CASE_FIXTURE(listener_fixture, "mqtt listener loop: garbage closes only that connection") {
+    start();
+    raw_client good(port());
+    raw_client bad(port());
+    REQUIRE(test::run_until(
+        loop, [&] { return listener->connection_count() == 2; }, 5s));
+    REQUIRE(good.send(mqtt::encode(mqtt::connect{.client_id = "good"})));
+    REQUIRE(test::run_until(
+        loop,
+        [&] {
+            good.poll();
+            return good.in.size() >= 4;
+        },
+        5s));
+    CHECK(good.in == std::vector<std::uint8_t>{0x20, 0x02, 0x00, 0x00});
+    good.in.clear();
+    REQUIRE(bad.send({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01})); // 5-byte Remaining Length
+    REQUIRE(test::run_until(
+        loop,
+        [&] {
+            bad.poll();
+            return bad.closed;
+        },
+        5s));
+    CHECK(test::run_until(
+        loop, [&] { return listener->connection_count() == 1; }, 5s));
+    REQUIRE(good.send(mqtt::encode(mqtt::pingreq{})));
+    REQUIRE(test::run_until(
+        loop,
+        [&] {
+            good.poll();
+            return good.in.size() >= 2;
+        },
+        5s));
+    CHECK(good.in == std::vector<std::uint8_t>{0xD0, 0x00});
+    CHECK_FALSE(good.closed);
+    finish();
+}
+
+TEST_CASE_FIXTURE(listener_fixture, "mqtt listener loop: max_connections refuses the next one") {
+    settings.max_connections = 2;
+    start();
+    raw_client a(port());
+    raw_client b(port());
+    REQUIRE(test::run_until(
+        loop, [&] { return listener->connection_count() == 2; }, 5s));
+    raw_client c(port());
+    REQUIRE(test::run_until(
+        loop,
+        [&] {
+            c.poll();
+            return c.closed;
+        },
+        5s));
+    CHECK(listener->stats().refused_full == 1);
+    CHECK(listener->connection_count() == 2);
+    a.poll();
+    CHECK_FALSE(a.closed);
+    finish();
+}
+
+TEST_CASE_FIXTURE(listener_fixture, "mqtt listener loop: stop() with clients attached ends the "
+                                    "loop empty and detaches their sessions") {
+    start();
+    raw_client a(port());
+    REQUIRE(a.send(mqtt::encode(mqtt::connect{.clean_session = false, .client_id = "kept"})));
+    REQUIRE(test::run_until(
+        loop,
+        [&] {
+            a.poll();
+            return a.in.size() >= 4;
+        },
+        5s));
+    CHECK(core->session_count() == 1);
+    finish();
+    CHECK(core->session_count() == 1); // persistent session kept, connection detached
+    a.poll();
+    CHECK(a.closed);
+}
+
+TEST_CASE_FIXTURE(listener_fixture, "mqtt listener loop: binding a busy address fails with its "
+                                    "name") {
+    start();
+    mqtt_settings again = settings;
+    again.listen = {listener->addresses().at(0)};
+    auto second = mqtt_listener::start(loop, core, again);
+    REQUIRE_FALSE(second.has_value());
+    CHECK(second.error().message.find("127.0.0.1:" + std::to_string(port())) != std::string::npos);
+    finish();
+}
