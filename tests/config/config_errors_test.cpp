@@ -115,7 +115,7 @@ const bad_case bad_table[] = {
 
 } // namespace
 
-TEST_CASE("config: bad YAML gives the exact message with file, line and column") {
+TEST_CASE("bad YAML gives the exact message with file, line and column") {
     static_assert(std::size(bad_table) >= 15);
     for (const auto& c : bad_table) {
         CAPTURE(c.yaml);
@@ -125,7 +125,7 @@ TEST_CASE("config: bad YAML gives the exact message with file, line and column")
     }
 }
 
-TEST_CASE("config: load_file names the file in its messages") {
+TEST_CASE("load_file names the file in its messages") {
     const auto missing = cfg::load_file("/nonexistent/snbridge.yaml");
     REQUIRE_FALSE(missing.has_value());
     CHECK(missing.error().message == "/nonexistent/snbridge.yaml: cannot open: No such file or "

@@ -115,7 +115,7 @@ std::string read_text(const std::string& path) {
 
 } // namespace
 
-TEST_CASE("config: defaults") {
+TEST_CASE("defaults") {
     const auto d = cfg::defaults();
     CHECK(d.gateway.id == 1);
     CHECK(d.gateway.name == "snbridge");
@@ -128,7 +128,7 @@ TEST_CASE("config: defaults") {
     CHECK(d == cfg::config{});
 }
 
-TEST_CASE("config: good YAML gives the expected values") {
+TEST_CASE("good YAML gives the expected values") {
     for (const auto& c : good_table) {
         CAPTURE(c.yaml);
         auto expected = cfg::defaults();
@@ -139,7 +139,7 @@ TEST_CASE("config: good YAML gives the expected values") {
     }
 }
 
-TEST_CASE("config: load_file reads a file and names it in errors") {
+TEST_CASE("load_file reads a file and names it in errors") {
     const snbridge::test::temp_dir dir;
     const auto good = dir.write("good.yaml", "gateway:\n  id: 9\n");
     const auto loaded = cfg::load_file(good.string());
@@ -153,7 +153,7 @@ TEST_CASE("config: load_file reads a file and names it in errors") {
           bad.string() + R"(:2:12: log.verbose: must be true or false, got "2")");
 }
 
-TEST_CASE("config: the example config/snbridge.yaml loads, sets every key, and is the defaults") {
+TEST_CASE("the example config/snbridge.yaml loads, sets every key, and is the defaults") {
     const std::string path = SNB_SOURCE_DIR "/config/snbridge.yaml";
     const auto loaded = cfg::load_file(path);
     REQUIRE_MESSAGE(loaded.has_value(), loaded.error().message);
@@ -165,7 +165,7 @@ TEST_CASE("config: the example config/snbridge.yaml loads, sets every key, and i
     }
 }
 
-TEST_CASE("config: docs/configuration.md documents every key") {
+TEST_CASE("docs/configuration.md documents every key") {
     const auto docs = read_text(SNB_SOURCE_DIR "/docs/configuration.md");
     const auto keys = cfg::key_paths();
     CHECK(std::find(keys.begin(), keys.end(), "gateway.id") != keys.end());
@@ -183,7 +183,7 @@ TEST_CASE("config: docs/configuration.md documents every key") {
     }
 }
 
-TEST_CASE("config: parse_address") {
+TEST_CASE("parse_address") {
     CHECK(cfg::parse_address("0.0.0.0:1883").value() == net_address::v4(0, 0, 0, 0, 1883));
     CHECK(cfg::parse_address("127.0.0.1:0").value() == net_address::v4(127, 0, 0, 1, 0));
     CHECK(cfg::parse_address("[::]:1883").value().to_string() == "[::]:1883");
