@@ -48,6 +48,11 @@ struct mqttsn_section {
     std::chrono::seconds advertise_interval{900};
     /// DESIGN rule 9: GWINFO also unicast to the SEARCHGW sender.
     bool gwinfo_unicast = true;
+    /// Gateway discovery (§6.1): multicast groups ("ip:port"; at most one IPv4 and one IPv6)
+    /// that ADVERTISE and GWINFO are sent to and SEARCHGW is received on. Empty: no multicast.
+    std::vector<common::net_address> multicast{};
+    /// TTL / hop limit of the gateway's own multicast (ADVERTISE), 1..255.
+    std::uint8_t multicast_radius = 1;
     /// A CONNECT whose will handshake / MQTT-side open does not finish in time is dropped.
     std::chrono::milliseconds connect_timeout{30'000};
     std::uint32_t max_clients = 10'000;

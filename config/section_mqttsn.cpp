@@ -1,3 +1,4 @@
+#include "common/uv/socket_address.hpp"
 #include "config/sections.hpp"
 
 namespace snbridge::config {
@@ -11,6 +12,22 @@ void parse_mqttsn(section_reader& r, mqttsn_section& out) {
     r.read("advertise_interval", out.advertise_interval, std::chrono::seconds(0),
            std::chrono::seconds(65535));
     r.read("gwinfo_unicast", out.gwinfo_unicast);
+    if (r.read("multicast", out.multicast, 0, 2)) {
+        // Discovery transport (gateway/udp_runtime): one group per address family.
+        int v4 = 0;
+        int v6 = 0;
+        for (const auto& group : out.multicast) {
+            if (!common::uv::is_multicast(group)) {
+                r.error("multicast", "must be multicast groups (224.0.0.0/4 or ff00::/8), got \"" +
+                                         group.to_string() + "\"");
+            }
+            (group.fam == common::net_address::family::v4 ? v4 : v6) += 1;
+        }
+        if (v4 > 1 || v6 > 1) {
+            r.error("multicast", "at most one IPv4 and one IPv6 group");
+        }
+    }
+    r.read("multicast_radius", out.multicast_radius, std::uint8_t{1}, std::uint8_t{255});
     r.read("connect_timeout", out.connect_timeout, std::chrono::milliseconds(100),
            std::chrono::milliseconds(3'600'000));
     r.read("max_clients", out.max_clients, 1u, 10'000'000u);
