@@ -571,6 +571,11 @@ void gateway_core::handle_willtopic(session& s, const mqttsn::willtopic& w) {
 }
 
 void gateway_core::handle_willmsg(session& s, const mqttsn::willmsg& w) {
+    if (s.state == session_state::active) {
+        // A retransmitted WILLMSG: our CONNACK was lost (§6.2).
+        send(s.peer, mqttsn::connack{return_code::accepted}, &s);
+        return;
+    }
     if (s.state != session_state::will_msg_wait) {
         count_drop(drop_reason::unexpected_type, &s.peer);
         return;

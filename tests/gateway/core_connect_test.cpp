@@ -203,3 +203,14 @@ TEST_CASE("CleanSession=0 reconnect: REGISTER before the retried PUBLISH") {
     sc.in(addr_a, hx("07 0B 00 01 00 02 00"));                    // REGACK
     CHECK(sc.take(addr_a) == strings{"08 0C A0 00 01 00 01 76"}); // DUP, QoS 1, same MsgId
 }
+
+TEST_CASE("a WILLMSG retransmitted after the CONNACK gets the CONNACK again (§6.2)") {
+    scenario sc;
+    sc.in(addr_a, hx("08 04 0C 01 00 3C 73 31"));
+    sc.in(addr_a, cat({hx("06 07 00"), tx("w/t")}));
+    sc.in(addr_a, cat({hx("05 09"), tx("bye")}));
+    CHECK(sc.take(addr_a) == strings{"02 06", "02 08", "03 05 00"});
+    sc.in(addr_a, cat({hx("05 09"), tx("bye")}));
+    CHECK(sc.take(addr_a) == strings{"03 05 00"});
+    CHECK(sc.side.opens.size() == 1);
+}
