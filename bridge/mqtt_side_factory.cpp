@@ -3,6 +3,8 @@
 #include <string>
 
 #include "bridge/local/local_mqtt_side.hpp"
+#include "bridge/remote/aggregating_side.hpp"
+#include "bridge/remote/transparent_side.hpp"
 
 namespace snbridge::bridge {
 
@@ -19,20 +21,26 @@ local::broker_limits broker_limits_from(const config::broker_section& broker) {
 common::result<std::unique_ptr<common::mqtt_side>>
 make_mqtt_side(const config::config& cfg, common::uv::loop& loop,
                std::shared_ptr<local::broker_core>& broker) {
-    (void)loop; // used by the remote modes
     switch (cfg.mode) {
     case config::gateway_mode::broker:
         if (!broker) {
             broker = std::make_shared<local::broker_core>(broker_limits_from(cfg.broker));
         }
         return std::make_unique<local::local_mqtt_side>(broker);
-    case config::gateway_mode::transparent:
-        // Paho helper (issue 5): fill remote::upstream_options from cfg.upstream and return
-        // remote::transparent_side::create(loop, options).
-        break;
-    case config::gateway_mode::aggregating:
-        // Paho helper (issue 5): remote::aggregating_side::create(loop, options).
-        break;
+    case config::gateway_mode::transparent: {
+        auto side = remote::transparent_side::create(loop, remote::options_from(cfg.upstream));
+        if (!side) {
+            return common::fail(side.error());
+        }
+        return std::unique_ptr<common::mqtt_side>(std::move(*side));
+    }
+    case config::gateway_mode::aggregating: {
+        auto side = remote::aggregating_side::create(loop, remote::options_from(cfg.upstream));
+        if (!side) {
+            return common::fail(side.error());
+        }
+        return std::unique_ptr<common::mqtt_side>(std::move(*side));
+    }
     }
     return common::fail(common::error{"mode " + std::string(config::to_string(cfg.mode)) +
                                       " is not available in this build yet"});

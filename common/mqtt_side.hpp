@@ -5,6 +5,7 @@
 // each other; both include this header. See DESIGN.md "Layers".
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -98,6 +99,11 @@ public:
     virtual void close(session_id id, close_reason reason) = 0;
     /// QoS −1 publish from a connectionless sender (MQTT-SN 1.2 §6.8), sent at QoS 0.
     virtual void publish_connectionless(const mqtt_message& msg) = 0;
+    /// Shutdown, after the sessions were closed: lets go of what the side holds outside the
+    /// process (the remote modes send MQTT DISCONNECT upstream) and calls `done` on the loop
+    /// thread once that is finished, possibly before returning. No events after this call.
+    /// Run the loop until `done` before destroying the side. Default: `done` at once.
+    virtual void stop(std::function<void()> done) { done(); }
 };
 
 } // namespace snbridge::common

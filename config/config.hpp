@@ -78,8 +78,55 @@ enum class gateway_mode : std::uint8_t { broker, transparent, aggregating };
 /// "broker", "transparent" or "aggregating".
 [[nodiscard]] std::string_view to_string(gateway_mode m) noexcept;
 
+/// Credentials of one device ClientId at the upstream broker (`upstream.credentials` item).
+struct upstream_credentials {
+    std::string client_id;
+    std::string username; ///< empty: none sent
+    std::string password; ///< empty: none sent
+
+    bool operator==(const upstream_credentials&) const = default;
+};
+
+/// `upstream.tls:` used when `upstream.uri` is ssl:// (or mqtts://).
+struct upstream_tls {
+    std::string ca_file;   ///< PEM CA the broker certificate must chain to (empty: system's)
+    std::string cert_file; ///< optional client certificate (PEM)
+    std::string key_file;  ///< optional client private key (PEM)
+    bool verify_hostname = true;
+
+    bool operator==(const upstream_tls&) const = default;
+};
+
+/// `upstream.buffer:` Paho's send-while-disconnected buffer (DESIGN.md "Custody").
+struct upstream_buffer {
+    std::uint32_t max_messages = 10000; ///< per upstream connection
+    std::string persistence_dir;        ///< empty: memory only
+    bool delete_oldest = false;         ///< when full: drop the oldest (true) or refuse
+
+    bool operator==(const upstream_buffer&) const = default;
+};
+
+enum class mqtt_version : std::uint8_t { v3_1_1, v5 };
+
 /// `upstream:` the remote MQTT broker (transparent and aggregating modes).
 struct upstream_section {
+    std::string uri = "tcp://127.0.0.1:1883";
+    /// The gateway's own connection: shared one (aggregating), QoS −1 one (transparent).
+    std::string client_id = "snbridge";
+    std::string client_id_prefix; ///< transparent: prepended to each device ClientId
+    std::string username;         ///< empty: none sent
+    std::string password;         ///< empty: none sent
+    std::vector<upstream_credentials> credentials; ///< per device ClientId (transparent)
+    upstream_tls tls;
+    std::chrono::seconds keep_alive{60};
+    std::chrono::seconds connect_timeout{10};
+    std::chrono::milliseconds reconnect_min{1000};
+    std::chrono::milliseconds reconnect_max{60000};
+    bool clean_session = false; ///< the gateway's shared connection (aggregating)
+    mqtt_version protocol = mqtt_version::v3_1_1;
+    upstream_buffer buffer;
+    std::uint32_t offline_queue_max = 1000; ///< aggregating: per closed CleanSession=0 session
+
     bool operator==(const upstream_section&) const = default;
 };
 

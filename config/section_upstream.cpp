@@ -2,8 +2,67 @@
 
 namespace snbridge::config {
 
-void parse_upstream(section_reader& /*r*/, upstream_section& /*out*/) {
-    // No keys yet: any key here is reported as unknown.
+namespace {
+
+bool known_scheme(const std::string& uri) {
+    for (const char* scheme : {"tcp://", "mqtt://", "ssl://", "mqtts://", "ws://", "wss://"}) {
+        if (uri.starts_with(scheme) && uri.size() > std::string_view(scheme).size()) {
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+void parse_upstream(section_reader& r, upstream_section& out) {
+    if (r.read("uri", out.uri, 1, 1024) && !known_scheme(out.uri)) {
+        r.error("uri", "must be tcp://HOST:PORT or ssl://HOST:PORT (also mqtt://, mqtts://, "
+                       "ws://, wss://)");
+    }
+    r.read("client_id", out.client_id, 1, 65535);
+    r.read("client_id_prefix", out.client_id_prefix, 0, 65535);
+    r.read("username", out.username, 0, 65535);
+    r.read("password", out.password, 0, 65535);
+    if (r.has("credentials")) {
+        out.credentials.clear();
+    }
+    r.each("credentials", 0, 100000, [&](section_reader& item, std::size_t) {
+        upstream_credentials c;
+        item.read("client_id", c.client_id, 1, 65535);
+        item.read("username", c.username, 0, 65535);
+        item.read("password", c.password, 0, 65535);
+        if (!item.has("client_id")) {
+            item.error("client_id", "is required");
+        }
+        out.credentials.push_back(std::move(c));
+    });
+    r.section("tls", [&](section_reader& t) {
+        t.read("ca_file", out.tls.ca_file, 0, 4096);
+        t.read("cert_file", out.tls.cert_file, 0, 4096);
+        t.read("key_file", out.tls.key_file, 0, 4096);
+        t.read("verify_hostname", out.tls.verify_hostname);
+    });
+    r.read("keep_alive", out.keep_alive, std::chrono::seconds(0), std::chrono::seconds(65535));
+    r.read("connect_timeout", out.connect_timeout, std::chrono::seconds(1),
+           std::chrono::seconds(600));
+    const bool min_set = r.read("reconnect_min", out.reconnect_min, std::chrono::milliseconds(10),
+                                std::chrono::milliseconds(3600000));
+    const bool max_set = r.read("reconnect_max", out.reconnect_max, std::chrono::milliseconds(10),
+                                std::chrono::milliseconds(86400000));
+    if ((min_set || max_set) && out.reconnect_min > out.reconnect_max) {
+        r.error(max_set ? "reconnect_max" : "reconnect_min",
+                "reconnect_min must not be above reconnect_max");
+    }
+    r.read("clean_session", out.clean_session);
+    r.read_enum("mqtt_version", out.protocol,
+                {{"3.1.1", mqtt_version::v3_1_1}, {"5", mqtt_version::v5}});
+    r.section("buffer", [&](section_reader& b) {
+        b.read("max_messages", out.buffer.max_messages, 1u, 10000000u);
+        b.read("persistence_dir", out.buffer.persistence_dir, 0, 4096);
+        b.read("delete_oldest", out.buffer.delete_oldest);
+    });
+    r.read("offline_queue_max", out.offline_queue_max, 0u, 10000000u);
 }
 
 } // namespace snbridge::config

@@ -41,6 +41,7 @@ struct paho_context::retiree final : mqtt::iaction_listener {
     std::shared_ptr<mqtt::async_client> client;
     std::shared_ptr<void> keep;
     common::uv::timer timer;
+    mqtt::token_ptr disconnect_token;
     bool finishing = false;
 };
 
@@ -50,6 +51,23 @@ paho_context::paho_context(common::uv::loop& loop)
     , rng_(std::random_device{}()) {}
 
 paho_context::~paho_context() {
+    // Normally empty (the owner ran stop() and the loop until it finished). Otherwise give the
+    // DISCONNECTs already queued a bounded moment to go out, so the broker does not publish
+    // wills of devices that were closed cleanly: this is teardown, the loop runs no more.
+    const auto deadline = std::chrono::steady_clock::now() + disconnect_timeout;
+    for (auto& r : retiring_) {
+        if (r->disconnect_token && !r->finishing) {
+            const auto left = deadline - std::chrono::steady_clock::now();
+            try {
+                if (left > std::chrono::milliseconds(0)) {
+                    (void)r->disconnect_token->wait_for(
+                        std::chrono::duration_cast<std::chrono::milliseconds>(left));
+                }
+            } catch (const mqtt::exception&) {
+                // failed disconnect: nothing more to wait for
+            }
+        }
+    }
     for (auto& r : retiring_) {
         try {
             r->client->disable_callbacks();
@@ -90,7 +108,8 @@ void paho_context::retire(std::shared_ptr<mqtt::async_client> client,
             cli.publish(msg);
         }
         if (cli.is_connected()) {
-            cli.disconnect(static_cast<int>(disconnect_timeout.count()), nullptr, *raw);
+            raw->disconnect_token =
+                cli.disconnect(static_cast<int>(disconnect_timeout.count()), nullptr, *raw);
             return;
         }
     } catch (const mqtt::exception& e) {

@@ -49,7 +49,7 @@ public:
 
     /// Shutdown: disconnects every upstream connection cleanly (wills discarded) and calls
     /// `done` on the loop once Paho has let go of all of them. No events after this call.
-    void stop(std::function<void()> done);
+    void stop(std::function<void()> done) override;
 
     /// Open upstream device connections (for tests and stats).
     [[nodiscard]] std::size_t device_count() const noexcept { return devices_.size(); }

@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 
+#include "config/config.hpp"
+
 namespace snbridge::bridge::remote {
 
 /// TLS towards the broker; used when the URI is ssl:// (or mqtts://).
@@ -58,6 +60,9 @@ struct upstream_options {
     /// Aggregating: QoS 1/2 messages kept per closed CleanSession=0 session.
     std::size_t offline_queue_max = 1000;
 };
+
+/// The `upstream:` config section as options.
+[[nodiscard]] upstream_options options_from(const config::upstream_section& cfg);
 
 /// True when `uri` asks for TLS (ssl://, mqtts://, wss://).
 [[nodiscard]] bool uses_tls(const std::string& uri) noexcept;
