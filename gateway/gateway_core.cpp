@@ -105,6 +105,7 @@ void gateway_core::on_datagram(const common::net_address& from, std::span<const 
     } else if (auto* enc = std::get_if<mqttsn::encapsulated>(&*decoded)) {
         // MQTT-SN 1.2 §5.5: handle the inner message as from the wireless node.
         ep.node_id.assign(enc->wireless_node_id.begin(), enc->wireless_node_id.end());
+        ep.via_forwarder = true;
         auto inner = mqttsn::decode(enc->inner);
         if (!inner) {
             ++drops_[static_cast<std::size_t>(drop_reason::malformed)];
@@ -948,7 +949,7 @@ void gateway_core::handle_willmsgupd(session& s, const mqttsn::willmsgupd& u) {
 void gateway_core::handle_searchgw(const endpoint& from, const mqttsn::searchgw& g) {
     // §6.1: GWINFO is broadcast with the SEARCHGW's radius; DESIGN rule 9: also unicast.
     const packet info{mqttsn::gwinfo{settings_.gateway_id, {}}};
-    if (!from.node_id.empty()) {
+    if (from.via_forwarder) {
         send(from, info, nullptr, {}, g.radius); // the forwarder broadcasts it on its side
         return;
     }
@@ -1327,7 +1328,7 @@ void gateway_core::send(const endpoint& to, const packet& p, const session* s,
         packet_log::log_sent(s != nullptr ? std::string(s->client_id) : to.address.to_string(), p,
                              topic_name);
     }
-    if (to.node_id.empty()) {
+    if (!to.via_forwarder) {
         sink_.send(to.address, std::span<const std::uint8_t>(tx_.data(), n));
         return;
     }

@@ -22,12 +22,14 @@ namespace snbridge::gateway {
 struct endpoint {
     common::net_address address;
     std::string node_id;
+    /// Reached through a forwarder (answers are wrapped, even for an empty node id).
+    bool via_forwarder = false;
     bool operator==(const endpoint&) const = default;
 };
 
 struct endpoint_hash {
     [[nodiscard]] std::size_t operator()(const endpoint& e) const noexcept {
-        std::size_t h = common::net_address_hash{}(e.address);
+        std::size_t h = common::net_address_hash{}(e.address) + (e.via_forwarder ? 1u : 0u);
         for (const char c : e.node_id) {
             h = h * 131u + static_cast<unsigned char>(c);
         }
