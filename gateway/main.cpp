@@ -7,18 +7,22 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "bridge/local/mqtt_listener.hpp"
+#include "bridge/mqtt_side_factory.hpp"
 #include "common/log.hpp"
 #include "common/uv/loop.hpp"
 #include "common/uv/signal_handle.hpp"
 #include "common/uv/socket_address.hpp"
 #include "config/config.hpp"
-#include "gateway/decode_only_handler.hpp"
+#include "gateway/core_settings.hpp"
 #include "gateway/drop_counter.hpp"
+#include "gateway/gateway_core.hpp"
 #include "gateway/packet_log.hpp"
 #include "gateway/udp_runtime.hpp"
 
@@ -132,8 +136,11 @@ void print_errors(const std::string& message, bool with_timestamp) {
 gw::udp_runtime_options runtime_options(const cfg::config& c) {
     gw::udp_runtime_options o;
     o.listen = c.mqttsn.listen;
-    // TODO(discovery): multicast_v4/multicast_v6/default_radius from mqttsn.discovery once
-    // config/ has those keys.
+    for (const auto& group : c.mqttsn.multicast) {
+        (group.fam == snbridge::common::net_address::family::v4 ? o.multicast_v4 : o.multicast_v6) =
+            group;
+    }
+    o.default_radius = c.mqttsn.multicast_radius;
     return o;
 }
 
@@ -148,16 +155,30 @@ int run(const options& opt, cfg::config config) {
 
     uv::loop loop;
     gw::drop_counter drops;
-    // TODO(wiring): once gateway::gateway_core and bridge::make_mqtt_side
-    // (bridge/mqtt_side_factory.hpp) exist, build the MQTT side for config.mode and replace
-    // this decode-only handler with the core; the runtime then also calls reschedule() after
-    // MQTT-side events.
-    gw::decode_only_handler handler(drops);
-    gw::udp_runtime runtime(loop, handler, drops, runtime_options(config));
-    if (auto started = runtime.start(); !started) {
+    // The MQTT side for `mode:` (the built-in broker by default).
+    std::shared_ptr<snbridge::bridge::local::broker_core> broker;
+    auto side = snbridge::bridge::make_mqtt_side(config, loop, broker);
+    if (!side) {
+        print_errors(side.error().message, true);
+        return 1;
+    }
+    std::unique_ptr<snbridge::bridge::local::mqtt_listener> mqtt_listener;
+    if (broker && !config.broker.mqtt_listen.empty()) {
+        auto started = snbridge::bridge::local::mqtt_listener::start(
+            loop, broker, snbridge::bridge::local::mqtt_settings_from(config.broker));
+        if (!started) {
+            print_errors(started.error().message, true);
+            return 1;
+        }
+        mqtt_listener = std::move(*started);
+    }
+    gw::udp_runtime runtime(loop, drops, runtime_options(config));
+    gw::gateway_core handler(gw::settings_from(config), **side, runtime,
+                             [] { return gw::clock::now(); });
+    handler.set_drop_counter(drops);
+    handler.set_deadline_hook([&runtime] { runtime.reschedule(); });
+    if (auto started = runtime.start(handler); !started) {
         print_errors(started.error().message, true);
-        runtime.stop();
-        loop.shutdown();
         return 1;
     }
 
@@ -170,6 +191,9 @@ int run(const options& opt, cfg::config config) {
         log::notice("Received ", signum == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down.");
         handler.shutdown(gw::clock::now());
         runtime.stop();
+        if (mqtt_listener) {
+            mqtt_listener->stop();
+        }
         // Every handle, the signal handles included, so run() returns once the loop is empty.
         loop.close_all();
     };

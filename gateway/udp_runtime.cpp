@@ -28,10 +28,8 @@ std::string ip_only(const common::net_address& a) {
 
 } // namespace
 
-udp_runtime::udp_runtime(common::uv::loop& l, datagram_handler& handler, drop_counter& drops,
-                         udp_runtime_options options)
+udp_runtime::udp_runtime(common::uv::loop& l, drop_counter& drops, udp_runtime_options options)
     : loop_(l)
-    , handler_(handler)
     , drops_(drops)
     , options_(std::move(options)) {}
 
@@ -39,7 +37,8 @@ udp_runtime::~udp_runtime() {
     stop();
 }
 
-common::result<void> udp_runtime::start() {
+common::result<void> udp_runtime::start(datagram_handler& handler) {
+    handler_ = &handler;
     timer_ = std::make_unique<common::uv::timer>(loop_);
     for (const auto& address : options_.listen) {
         if (auto r = open_listener(address); !r) {
@@ -195,15 +194,15 @@ void udp_runtime::on_datagram(std::size_t listener_index, const common::net_addr
         }
         peer_listener_[from] = listener_index;
     }
-    handler_.on_datagram(from, bytes, clock::now());
+    handler_->on_datagram(from, bytes, clock::now());
     reschedule();
 }
 
 void udp_runtime::reschedule() {
-    if (!timer_ || !timer_->is_open()) {
+    if (!timer_ || !timer_->is_open() || handler_ == nullptr) {
         return;
     }
-    const auto deadline = handler_.next_deadline();
+    const auto deadline = handler_->next_deadline();
     if (!deadline) {
         timer_->stop();
         return;
@@ -217,9 +216,9 @@ void udp_runtime::reschedule() {
     timer_->start(wait, [this] {
         // libuv's loop time can lag the steady clock by a millisecond: a timer that fires
         // before the deadline is only re-armed, so the handler never sees an early tick.
-        const auto due = handler_.next_deadline();
+        const auto due = handler_->next_deadline();
         if (due && *due <= clock::now()) {
-            handler_.on_tick(clock::now());
+            handler_->on_tick(clock::now());
         }
         reschedule();
     });

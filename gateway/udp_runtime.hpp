@@ -47,9 +47,9 @@ struct udp_runtime_options {
 
 class udp_runtime final : public datagram_sink {
 public:
-    /// `l`, `handler` and `drops` must outlive the runtime. Nothing is opened until start().
-    udp_runtime(common::uv::loop& l, datagram_handler& handler, drop_counter& drops,
-                udp_runtime_options options);
+    /// `l` and `drops` must outlive the runtime. Nothing is opened until start(), so the
+    /// handler (which needs this runtime as its datagram_sink) can be built in between.
+    udp_runtime(common::uv::loop& l, drop_counter& drops, udp_runtime_options options);
     ~udp_runtime() override;
     udp_runtime(const udp_runtime&) = delete;
     udp_runtime& operator=(const udp_runtime&) = delete;
@@ -59,7 +59,8 @@ public:
     /// bound, with a message naming it. An IPv6 listener on a host without IPv6 is skipped
     /// with a warning, as long as another listener is open. Multicast set-up problems are
     /// warnings: discovery is then unavailable on that family, unicast still works.
-    [[nodiscard]] common::result<void> start();
+    /// `handler` must outlive the runtime.
+    [[nodiscard]] common::result<void> start(datagram_handler& handler);
     /// Closes every socket and the timer (the loop frees them on its next run).
     void stop() noexcept;
 
@@ -96,7 +97,7 @@ private:
     [[nodiscard]] bool is_own_multicast(const common::net_address& from) const;
 
     common::uv::loop& loop_;
-    datagram_handler& handler_;
+    datagram_handler* handler_ = nullptr;
     drop_counter& drops_;
     udp_runtime_options options_;
     std::vector<listener> listeners_;

@@ -67,12 +67,12 @@ TEST_CASE("udp_runtime: receives on 127.0.0.1 and ::1, answers the sender") {
     common::uv::loop l;
     recording_handler h;
     gateway::drop_counter drops;
-    gateway::udp_runtime rt(l, h, drops, {.listen = {test::loopback_v4(0), test::loopback_v6(0)}});
+    gateway::udp_runtime rt(l, drops, {.listen = {test::loopback_v4(0), test::loopback_v6(0)}});
     h.react = [&](const common::net_address& from, std::span<const std::uint8_t>) {
         const std::uint8_t pingresp[] = {0x02, 0x17};
         rt.send(from, pingresp);
     };
-    REQUIRE(rt.start().has_value());
+    REQUIRE(rt.start(h).has_value());
     const auto local = rt.local_addresses();
     REQUIRE(local.size() == 2);
     CHECK(local[0].port != 0);
@@ -102,11 +102,11 @@ TEST_CASE("udp_runtime: with two listeners of one family, the answer leaves from
     recording_handler h;
     gateway::drop_counter drops;
     gateway::udp_runtime rt(
-        l, h, drops, {.listen = {test::loopback_v4(0), common::net_address::v4(127, 0, 0, 2, 0)}});
+        l, drops, {.listen = {test::loopback_v4(0), common::net_address::v4(127, 0, 0, 2, 0)}});
     h.react = [&](const common::net_address& from, std::span<const std::uint8_t> b) {
         rt.send(from, b); // echo
     };
-    REQUIRE(rt.start().has_value());
+    REQUIRE(rt.start(h).has_value());
     const auto local = rt.local_addresses();
     REQUIRE(local.size() == 2);
     for (const auto& gw : {local[1], local[0], local[1]}) {
@@ -131,8 +131,8 @@ TEST_CASE("udp_runtime: the handler's deadline drives one timer") {
     common::uv::loop l;
     recording_handler h;
     gateway::drop_counter drops;
-    gateway::udp_runtime rt(l, h, drops, {.listen = {test::loopback_v4(0)}});
-    REQUIRE(rt.start().has_value());
+    gateway::udp_runtime rt(l, drops, {.listen = {test::loopback_v4(0)}});
+    REQUIRE(rt.start(h).has_value());
     CHECK(h.ticks.empty());
 
     const auto armed_at = gateway::clock::now();
@@ -166,8 +166,8 @@ TEST_CASE("udp_runtime: send to a family without a listener is a counted drop") 
     common::uv::loop l;
     recording_handler h;
     gateway::drop_counter drops;
-    gateway::udp_runtime rt(l, h, drops, {.listen = {test::loopback_v4(0)}});
-    REQUIRE(rt.start().has_value());
+    gateway::udp_runtime rt(l, drops, {.listen = {test::loopback_v4(0)}});
+    REQUIRE(rt.start(h).has_value());
     const std::uint8_t bytes[] = {0x02, 0x17};
     rt.send(test::loopback_v6(9), bytes);
     CHECK(drops.count("no_socket_for_family") == 1);
@@ -183,8 +183,8 @@ TEST_CASE("udp_runtime: a bind error names the address and the reason") {
     recording_handler h;
     gateway::drop_counter drops;
     test::udp_client squatter;
-    gateway::udp_runtime rt(l, h, drops, {.listen = {squatter.local()}});
-    const auto r = rt.start();
+    gateway::udp_runtime rt(l, drops, {.listen = {squatter.local()}});
+    const auto r = rt.start(h);
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().message == "cannot bind UDP " + squatter.local().to_string() +
                                    ": EADDRINUSE (address already in use)");
@@ -198,8 +198,7 @@ TEST_CASE("udp_runtime: discovery multicast on loopback (IPv4): SEARCHGW to the 
     gateway::drop_counter drops;
     const auto group = group_v4(test::free_udp_port(false));
     gateway::udp_runtime rt(
-        l, h, drops,
-        {.listen = {test::loopback_v4(0)}, .multicast_v4 = group, .default_radius = 2});
+        l, drops, {.listen = {test::loopback_v4(0)}, .multicast_v4 = group, .default_radius = 2});
     // What a core does (DESIGN.md rule 9): GWINFO to the group and to the searcher.
     const std::vector<std::uint8_t> gwinfo = {0x03, 0x02, 0x07}; // Length 3, GWINFO, GwId 7
     h.react = [&](const common::net_address& from, std::span<const std::uint8_t> b) {
@@ -208,7 +207,7 @@ TEST_CASE("udp_runtime: discovery multicast on loopback (IPv4): SEARCHGW to the 
             rt.send(from, gwinfo);
         }
     };
-    REQUIRE(rt.start().has_value());
+    REQUIRE(rt.start(h).has_value());
 
     test::udp_client listener(group, true); // a node listening to the group
     REQUIRE(listener.join_multicast(group));
