@@ -63,7 +63,7 @@ connect_result broker_core::connect(std::string_view client_id, bool clean_sessi
         ++stats_.refused_connects;
         return {.status = connect_status::invalid_client_id};
     }
-    if (auto it = sessions_.find(client_id); it != sessions_.end() && it->second->sink) {
+    if (auto it = sessions_.find(client_id); it != sessions_.end() && it->second->sink != nullptr) {
         // MQTT 3.1.1 §3.1.4: the new connection takes the session over. The old connection
         // ends without DISCONNECT, so its will is published (§3.1.2.5).
         session& old = *it->second;
@@ -302,12 +302,12 @@ bool broker_core::route(const common::mqtt_message& msg, common::mqtt_message* m
                             ? std::make_shared<common::mqtt_message>(std::move(*movable))
                             : std::make_shared<common::mqtt_message>(msg);
             base->retain = false;
-            by_qos[published_qos] = std::move(base);
+            by_qos.at(published_qos) = std::move(base);
         }
-        const auto& base = *by_qos[published_qos];
+        const auto& base = *by_qos.at(published_qos);
         for (const auto& m : matches) {
             const auto qos = std::min(published_qos, m.qos);
-            auto& shared = by_qos[qos];
+            auto& shared = by_qos.at(qos);
             if (!shared) {
                 auto copy = std::make_shared<common::mqtt_message>(base);
                 copy->qos = qos;

@@ -83,8 +83,12 @@ public:
     /// network connection (MQTT 3.1.1 §3.1.4 step 2).
     virtual void taken_over() = 0;
 
-protected:
-    ~subscriber() = default;
+    subscriber() = default;
+    subscriber(const subscriber&) = default;
+    subscriber& operator=(const subscriber&) = default;
+    subscriber(subscriber&&) = default;
+    subscriber& operator=(subscriber&&) = default;
+    virtual ~subscriber() = default;
 };
 
 enum class connect_status : std::uint8_t {
@@ -108,6 +112,8 @@ public:
     ~broker_core();
     broker_core(const broker_core&) = delete;
     broker_core& operator=(const broker_core&) = delete;
+    broker_core(broker_core&&) = delete;
+    broker_core& operator=(broker_core&&) = delete;
 
     /// Attaches `sink` as the connection of session `client_id`. If the client id is online,
     /// the old connection is taken over first (its subscriber gets taken_over() and its will
@@ -171,8 +177,8 @@ public:
 private:
     struct session;
     struct match {
-        session* target;
-        std::uint8_t qos;
+        session* target = nullptr;
+        std::uint8_t qos = 0;
     };
 
     session* find(connection_id conn) const;

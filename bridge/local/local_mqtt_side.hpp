@@ -25,6 +25,8 @@ public:
     ~local_mqtt_side() override;
     local_mqtt_side(const local_mqtt_side&) = delete;
     local_mqtt_side& operator=(const local_mqtt_side&) = delete;
+    local_mqtt_side(local_mqtt_side&&) = delete;
+    local_mqtt_side& operator=(local_mqtt_side&&) = delete;
 
     [[nodiscard]] broker_core& core() noexcept { return *core_; }
     [[nodiscard]] const std::shared_ptr<broker_core>& shared_core() const noexcept { return core_; }
