@@ -53,12 +53,17 @@ void check_startup_lines(test::process& p) {
     CHECK(std::regex_search(out, std::regex("[0-9]+: snbridge version [0-9.]+ running")));
 }
 
-/// Sends the valid and the malformed datagrams and checks the log line of each.
+/// Connects as sensor-1, sends the malformed datagrams and checks the log line of each, then
+/// checks the session still answers a PINGREQ.
 void exercise(test::process& p, const common::net_address& gateway) {
     test::udp_client client(gateway.fam);
     const auto who = client.local().to_string();
     REQUIRE(client.send_to(gateway, valid_connect));
     CHECK(p.wait_for_output("Received CONNECT from " + who + " (c1, k60, 'sensor-1')", 10s));
+    const auto connack = client.receive(10s);
+    REQUIRE(connack.has_value());
+    CHECK(connack->bytes == bytes{0x03, 0x05, 0x00}); // CONNACK, ReturnCode accepted
+    CHECK(p.wait_for_output("Sending CONNACK to sensor-1 (rc0)", 10s));
     for (const auto& m : malformed_datagrams) {
         CAPTURE(m.reason);
         const auto line = "Dropped datagram from " + who + " (" +
@@ -69,8 +74,12 @@ void exercise(test::process& p, const common::net_address& gateway) {
     }
     // Still alive and still decoding after the garbage.
     CHECK(p.running());
+    const auto pings = p.count("Received PINGREQ from sensor-1");
     REQUIRE(client.send_to(gateway, valid_pingreq));
-    CHECK(p.wait_for_output("Received PINGREQ from " + who, 10s));
+    CHECK(p.wait_for_output("Received PINGREQ from sensor-1", 10s, pings + 1));
+    const auto pingresp = client.receive(10s);
+    REQUIRE(pingresp.has_value());
+    CHECK(pingresp->bytes == bytes{0x02, 0x17});
 }
 
 } // namespace
