@@ -3,7 +3,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
 
 #include "config/sections.hpp"
 
@@ -54,16 +57,52 @@ void parse_top(section_reader& top, config& cfg) {
     check_across_sections(top, cfg);
 }
 
+/// Counts documents without building nodes.
+class document_counter final : public YAML::EventHandler {
+public:
+    int documents = 0;
+    YAML::Mark second_start = YAML::Mark::null_mark();
+
+    void OnDocumentStart(const YAML::Mark& mark) override {
+        if (++documents == 2) {
+            second_start = mark;
+        }
+    }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+};
+
+/// Where a second YAML document starts, if there is one. (Not YAML::LoadAll: yaml-cpp 0.7
+/// yields empty documents forever after some malformed input; here at most two are read.)
+std::optional<YAML::Mark> second_document(const std::string& text) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    document_counter counter;
+    for (int i = 0; i < 2 && parser.HandleNextDocument(counter); ++i) {
+    }
+    if (counter.documents < 2) {
+        return std::nullopt;
+    }
+    return counter.second_start;
+}
+
 /// Parses `text` into `cfg`, recording every problem in `diag`.
 void parse(std::string_view text, config& cfg, diagnostics& diag) {
     try {
-        const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
-        YAML::Node root;
-        if (!documents.empty()) {
-            root = documents.front();
-        }
-        if (documents.size() > 1) {
-            diag.add(documents[1].Mark(), "only one YAML document is allowed in a config file");
+        const std::string input(text);
+        const YAML::Node root = YAML::Load(input);
+        const auto second = second_document(input);
+        if (second) {
+            diag.add(*second, "only one YAML document is allowed in a config file");
         }
         if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
             const value_ref top(diag, root, root.Mark(), "");

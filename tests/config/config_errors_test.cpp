@@ -1,5 +1,7 @@
 // Bad YAML -> the exact error message, with file, line and column (1-based).
 
+#include <cstdint>
+#include <random>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -102,7 +104,7 @@ const bad_case bad_table[] = {
     {"gateway: {id: 1\n", "snbridge.yaml:2:1: YAML syntax error: end of map flow not found"},
     {"gateway:\n\tid: 1\n", "snbridge.yaml:2:4: YAML syntax error: illegal map value"},
     {"gateway: {}\n---\ngateway: {}\n",
-     "snbridge.yaml:3:1: only one YAML document is allowed in a config file"},
+     "snbridge.yaml:2:1: only one YAML document is allowed in a config file"},
     // several problems: all of them, in file order
     {"lgo: {}\ngateway:\n  id: 300\n  name: \"\"\nmode: fast\n",
      "snbridge.yaml:1:1: unknown key 'lgo' in the top level (did you mean 'log'?)\n"
@@ -130,4 +132,31 @@ TEST_CASE("load_file names the file in its messages") {
     REQUIRE_FALSE(missing.has_value());
     CHECK(missing.error().message == "/nonexistent/snbridge.yaml: cannot open: No such file or "
                                      "directory");
+}
+
+TEST_CASE("malformed input that makes yaml-cpp's LoadAll yield documents forever terminates") {
+    // Found by feeding random YAML-ish bytes to load_string; YAML::LoadAll never returned.
+    const std::string input = "-b]*3\"\t@\n]2\t#.![%&*`{%b2,*@. }|\t2\t\t\n,]'\n";
+    const auto loaded = cfg::load_string(input, "h.yaml");
+    REQUIRE_FALSE(loaded.has_value());
+    CHECK(loaded.error().message.find(
+              "h.yaml:3:1: only one YAML document is allowed in a config file") !=
+          std::string::npos);
+}
+
+TEST_CASE("random YAML-ish bytes always give a value or a positioned error") {
+    std::mt19937 rng(7); // fixed seed: reproducible
+    const std::string_view alphabet = "[]{}:,- \n\t\"'#&*!|>%@`abc123.?";
+    for (int i = 0; i < 3000; ++i) {
+        std::string text;
+        const auto n = rng() % 60;
+        for (std::uint32_t k = 0; k < n; ++k) {
+            text += alphabet[rng() % alphabet.size()];
+        }
+        CAPTURE(text);
+        const auto loaded = cfg::load_string(text, "r.yaml");
+        if (!loaded) {
+            CHECK(loaded.error().message.rfind("r.yaml:", 0) == 0);
+        }
+    }
 }
