@@ -174,11 +174,11 @@ void broker_core::publish_will(std::optional<common::will_message> will) {
         return;
     }
     ++stats_.wills_published;
-    route(common::mqtt_message{.topic = std::move(will->topic),
-                               .payload = std::move(will->payload),
-                               .qos = will->qos,
-                               .retain = will->retain},
-          nullptr);
+    common::mqtt_message msg{.topic = std::move(will->topic),
+                             .payload = std::move(will->payload),
+                             .qos = will->qos,
+                             .retain = will->retain};
+    route(msg, &msg);
 }
 
 void broker_core::set_will(connection_id conn, std::optional<common::will_message> will) {
