@@ -6,6 +6,7 @@
 #include <optional>
 #include <sstream>
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 
 #include "config/sections.hpp"
@@ -114,6 +115,9 @@ void parse(std::string_view text, config& cfg, diagnostics& diag) {
         section_reader top(diag, root, "", true);
         parse_top(top, cfg);
         top.finish();
+    } catch (const YAML::DeepRecursion& e) {
+        // yaml-cpp's depth guard carries a misleading "bad file" message.
+        diag.add(e.mark, "YAML syntax error: nested too deeply");
     } catch (const YAML::Exception& e) {
         diag.add(e.mark, "YAML syntax error: " + e.msg);
     }

@@ -103,6 +103,7 @@ const bad_case bad_table[] = {
      "snbridge.yaml:3:1: YAML syntax error: end of sequence flow not found"},
     {"gateway: {id: 1\n", "snbridge.yaml:2:1: YAML syntax error: end of map flow not found"},
     {"gateway:\n\tid: 1\n", "snbridge.yaml:2:4: YAML syntax error: illegal map value"},
+    {std::string(3000, '['), "snbridge.yaml:1:1: YAML syntax error: nested too deeply"},
     {"gateway: {}\n---\ngateway: {}\n",
      "snbridge.yaml:2:1: only one YAML document is allowed in a config file"},
     // several problems: all of them, in file order
