@@ -2,7 +2,10 @@
 
 #include <filesystem>
 #include <limits>
+#include <mutex>
+#include <string_view>
 #include <system_error>
+#include <utility>
 
 #include "common/log.hpp"
 
@@ -16,6 +19,65 @@ std::string seconds_text(std::chrono::milliseconds d) {
 
 void* op_context(std::uint64_t op) noexcept {
     return reinterpret_cast<void*>(static_cast<std::uintptr_t>(op));
+}
+
+// Paho tells why a TLS handshake failed (the alert OpenSSL sent, e.g. "unknown CA") only in
+// its process-wide trace, and only at a chatty level. That level is on only while some TLS
+// link is connecting; the hook keeps the latest handshake failure for the link to pick up on
+// the loop thread.
+std::mutex trace_mutex;
+std::string last_tls_alert;     // guarded by trace_mutex
+std::size_t tls_connecting = 0; // guarded by trace_mutex
+
+void on_paho_trace(enum MQTTASYNC_TRACE_LEVELS /*level*/, char* message) {
+    if (message == nullptr) {
+        return;
+    }
+    std::string_view text(message);
+    constexpr std::string_view alert = "SSL alert ";
+    const auto at = text.find(alert);
+    if (at == std::string_view::npos) {
+        return;
+    }
+    text.remove_prefix(at + alert.size());
+    const std::lock_guard lock(trace_mutex);
+    last_tls_alert.assign(text); // e.g. "write:fatal:unknown CA"
+}
+
+void tls_connect_started() {
+    static std::once_flag once;
+    std::call_once(once, [] { MQTTAsync_setTraceCallback(&on_paho_trace); });
+    const std::lock_guard lock(trace_mutex);
+    if (tls_connecting++ == 0) {
+        last_tls_alert.clear();
+        MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_MINIMUM);
+    }
+}
+
+void tls_connect_ended() {
+    const std::lock_guard lock(trace_mutex);
+    if (tls_connecting > 0 && --tls_connecting == 0) {
+        MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_ERROR);
+    }
+}
+
+std::string take_tls_alert() {
+    const std::lock_guard lock(trace_mutex);
+    return std::exchange(last_tls_alert, std::string{});
+}
+
+/// "write:fatal:unknown CA" -> a line that says what to check.
+std::string describe_tls_alert(const std::string& alert) {
+    const auto reason = alert.substr(alert.rfind(':') + 1);
+    if (reason == "unknown CA" || reason.find("certificate") != std::string::npos) {
+        const bool we_sent = alert.starts_with("write");
+        return common::log::cat(
+            we_sent ? "certificate verify failed (" : "the broker rejected our certificate (",
+            reason,
+            we_sent ? "): the broker's certificate does not chain to upstream.tls.ca_file"
+                    : "): check upstream.tls.cert_file and key_file");
+    }
+    return common::log::cat(reason, " (TLS alert ", alert, ")");
 }
 
 } // namespace
@@ -89,14 +151,6 @@ struct upstream_link::sink final : mqtt::callback, mqtt::iaction_listener {
         ctx.post([l = link, op, r] {
             if (auto self = l.lock()) {
                 self->on_op_done(op, r);
-            }
-        });
-    }
-
-    void tls_error(const std::string& text) {
-        ctx.post([l = link, text] {
-            if (auto self = l.lock()) {
-                self->on_tls_error(text);
             }
         });
     }
@@ -212,12 +266,6 @@ mqtt::connect_options upstream_link::connect_options() const {
         }
         ssl.set_enable_server_cert_auth(true);
         ssl.set_verify(options_.tls.verify_hostname);
-        std::weak_ptr<sink> s = sink_;
-        ssl.set_error_handler([s](const std::string& text) {
-            if (auto p = s.lock()) {
-                p->tls_error(text);
-            }
-        });
         o.set_ssl(std::move(ssl));
     }
     return o;
@@ -232,6 +280,10 @@ void upstream_link::start() {
 void upstream_link::connect_now() {
     state_ = state::connecting;
     last_tls_error_.clear();
+    if (uses_tls(options_.uri) && !tls_tracing_) {
+        tls_tracing_ = true;
+        tls_connect_started();
+    }
     const auto op = add_op(pending_op{op_kind::connect, {}, {}});
     if (!params_.quiet || common::log::enabled(common::log::level::debug)) {
         common::log::info("Upstream ", params_.log_name, ": connecting to ", options_.uri, " as ",
@@ -250,6 +302,10 @@ void upstream_link::connect_now() {
 void upstream_link::on_connect_done(const op_result& r) {
     if (state_ == state::stopped) {
         return;
+    }
+    if (r.ok && tls_tracing_) {
+        tls_tracing_ = false;
+        tls_connect_ended();
     }
     if (r.ok) {
         state_ = state::connected;
@@ -273,13 +329,18 @@ void upstream_link::on_connect_done(const op_result& r) {
     // Paho's own codes are negative (network, TLS, timeout).
     const bool refused = r.rc > 0;
     unreachable_ = !refused;
+    if (tls_tracing_) {
+        tls_tracing_ = false;
+        if (const auto alert = take_tls_alert(); !alert.empty()) {
+            last_tls_error_ = describe_tls_alert(alert);
+        }
+        tls_connect_ended();
+    }
     std::string why = paho_error_text(r.rc);
     if (!last_tls_error_.empty()) {
-        why = common::log::cat("TLS error: ", last_tls_error_,
-                               " (check upstream.tls.ca_file, cert_file, key_file and "
-                               "verify_hostname)");
+        why = common::log::cat("TLS error: ", last_tls_error_);
     } else if (r.rc == MQTTASYNC_FAILURE && uses_tls(options_.uri)) {
-        why += " (TLS handshake or TCP connect failed; check upstream.tls.ca_file)";
+        why += " (TCP connect or TLS handshake failed; check upstream.uri and upstream.tls)";
     }
     const bool retry = ever_connected_ || params_.retry_first_connect;
     state_ = retry ? state::waiting : state::idle;
@@ -326,13 +387,6 @@ void upstream_link::on_lost(const std::string& cause) {
     if (events_.connection_lost) {
         events_.connection_lost(cause);
     }
-}
-
-void upstream_link::on_tls_error(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
-        text.pop_back();
-    }
-    last_tls_error_ = std::move(text);
 }
 
 std::uint64_t upstream_link::add_op(pending_op op) {
@@ -490,6 +544,10 @@ void upstream_link::stop(std::optional<common::mqtt_message> last_words) {
     }
     state_ = state::stopped;
     ops_.clear();
+    if (tls_tracing_) {
+        tls_tracing_ = false;
+        tls_connect_ended();
+    }
     reconnect_timer_.reset();
     if (client_) {
         ctx_.retire(std::move(client_), sink_, std::move(last_words));

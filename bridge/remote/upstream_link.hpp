@@ -120,7 +120,6 @@ private:
     void on_op_done(std::uint64_t op, const op_result& r);
     void on_connect_done(const op_result& r);
     void on_lost(const std::string& cause);
-    void on_tls_error(std::string text);
     std::uint64_t add_op(pending_op op);
     [[nodiscard]] mqtt::connect_options connect_options() const;
 
@@ -135,6 +134,7 @@ private:
     state state_ = state::idle;
     bool unreachable_ = false;
     bool ever_connected_ = false;
+    bool tls_tracing_ = false; ///< counted in the process-wide TLS trace (upstream_link.cpp)
     std::string last_tls_error_;
     std::uint64_t next_op_ = 1;
     std::unordered_map<std::uint64_t, pending_op> ops_;
