@@ -122,6 +122,7 @@ void mqtt_listener::on_accept(std::unique_ptr<common::uv::tcp_stream> stream) {
         return; // the stream closes as it goes out of scope
     }
     stream->set_no_delay(true);
+    stream->set_max_queued_bytes(settings_.max_write_queue_bytes);
     auto e = std::make_unique<entry>();
     e->owner = this;
     e->id = next_id_++;

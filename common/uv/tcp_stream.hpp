@@ -43,6 +43,10 @@ public:
     /// negative status: UV_ENOBUFS when the queue bound is reached (nothing is sent),
     /// UV_EBADF when closed or shutting down.
     int write(std::span<const std::uint8_t> bytes);
+    /// Changes the bound of write() (e.g. on a stream handed over by tcp_server).
+    void set_max_queued_bytes(std::size_t max_queued_bytes) noexcept {
+        max_queued_bytes_ = max_queued_bytes;
+    }
     /// Bytes accepted by write() and not yet handed to the kernel.
     [[nodiscard]] std::size_t queued_bytes() const noexcept;
 
