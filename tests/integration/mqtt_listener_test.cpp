@@ -352,3 +352,31 @@ TEST_CASE_FIXTURE(snbridge_fixture, "mqtt listener: MQTT-SN and MQTT clients sha
     CHECK((*got)->topic == "itest/to-sensor");
     (void)sn->disconnect();
 }
+
+TEST_CASE_FIXTURE(snbridge_fixture, "mqtt listener: keep-alive expiry (1.5 x) closes a silent "
+                                    "client and publishes its will") {
+    start();
+    auto paho = this->paho("paho-keepalive-watch");
+    paho->subscribe("itest/ka/#", 1);
+    raw_tcp silent(tcp_port);
+    // CONNECT, Remaining Length 32, "MQTT" level 4, flags will QoS 1 + will + clean session
+    // (0x0E), keep alive 1 s, client id "ka", will topic "itest/ka/w", will message "gone".
+    silent.send({0x10, 0x20, 0,   4,   'M', 'Q', 'T', 'T', 4,   0x0E, 0,   1,
+                 0,    2,    'k', 'a', 0,   10,  'i', 't', 'e', 's',  't', '/',
+                 'k',  'a',  '/', 'w', 0,   4,   'g', 'o', 'n', 'e'});
+    bool closed = false;
+    CHECK(silent.read(5s, closed) == std::vector<std::uint8_t>{0x20, 0x02, 0x00, 0x00});
+    const auto t0 = std::chrono::steady_clock::now();
+    (void)silent.read(10s, closed); // nothing more arrives; the server closes after ~1.5 s
+    const auto waited = std::chrono::steady_clock::now() - t0;
+    CHECK(closed);
+    CHECK(waited >= 1s);
+    CHECK(waited < 4s); // 1.5 s plus the 1 s supervision tick
+    mqtt::const_message_ptr m;
+    REQUIRE(paho->try_consume_message_for(&m, 5s));
+    CHECK(m->get_topic() == "itest/ka/w");
+    CHECK(text(m) == "gone");
+    CHECK(gateway->wait_for_output("Client ka from 127.0.0.1:", 5s));
+    CHECK(gateway->wait_for_output("keep-alive expired", 5s));
+    paho->disconnect();
+}
