@@ -208,3 +208,24 @@ TEST_CASE_FIXTURE(listener_fixture, "mqtt listener loop: binding a busy address 
     CHECK(second.error().message.find("127.0.0.1:" + std::to_string(port())) != std::string::npos);
     finish();
 }
+
+TEST_CASE_FIXTURE(listener_fixture, "mqtt listener loop: IPv6 loopback, mosquitto_pub QoS 1 "
+                                    "retained reaches the core") {
+    common::net_address v6;
+    v6.fam = common::net_address::family::v6;
+    v6.ip[15] = 1; // ::1
+    settings.listen = {v6};
+    auto l = mqtt_listener::start(loop, core, settings);
+    REQUIRE_MESSAGE(l.has_value(), (l ? std::string() : l.error().message));
+    listener = std::move(*l);
+    const auto bound = listener->addresses().at(0);
+    CHECK(bound.fam == common::net_address::family::v6);
+    CHECK(bound.port != 0);
+    test::process pub("/usr/bin/mosquitto_pub", {"-h", "::1", "-p", std::to_string(bound.port),
+                                                 "-q", "1", "-r", "-t", "v6/t", "-m", "x"});
+    REQUIRE(test::run_until(
+        loop, [&] { return !pub.running(); }, 10s));
+    CHECK(pub.wait_exit(1s) == 0);
+    CHECK(core->retained_count() == 1);
+    finish();
+}
