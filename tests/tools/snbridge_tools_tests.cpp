@@ -252,7 +252,7 @@ TEST_CASE("snbridge-sub -W: no message in time exits 4 (timeout)") {
     CHECK_MESSAGE(r.code == 4, r.output);
 }
 
-TEST_CASE("snbridge-pub: a refused CONNECT exits 3 (ClientId over the limit, DESIGN rule 13)") {
+TEST_CASE("snbridge-pub: a refused CONNECT exits 3 (ClientId over the limit: DESIGN rule 13)") {
     gateway gw;
     const auto r =
         run_tool("snbridge-pub", gw.at({"-i", std::string(200, 'x'), "-t", "a", "-m", "x"}));
@@ -260,7 +260,7 @@ TEST_CASE("snbridge-pub: a refused CONNECT exits 3 (ClientId over the limit, DES
     CHECK(r.output.find("refused") != std::string::npos);
 }
 
-TEST_CASE("snbridge-pub/-sub: QoS 0, 1, 2 round trips with a normal topic") {
+TEST_CASE("snbridge-pub/-sub: QoS 0 1 2 round trips with a normal topic") {
     gateway gw;
     for (const char* q : {"0", "1", "2"}) {
         CAPTURE(q);
@@ -282,7 +282,7 @@ TEST_CASE("snbridge-pub/-sub: QoS 0, 1, 2 round trips with a normal topic") {
     }
 }
 
-TEST_CASE("snbridge-pub: -r retains, -f sends a file, -n sends an empty payload") {
+TEST_CASE("snbridge-pub: -r retains and -f sends a file and -n sends an empty payload") {
     gateway gw;
     const auto file = gw.dir.write("payload.bin", "from a file");
     REQUIRE(run_tool("snbridge-pub", gw.at({"-t", "ret/a", "-f", file.string(), "-r", "-q", "1"}))
@@ -299,7 +299,7 @@ TEST_CASE("snbridge-pub: -r retains, -f sends a file, -n sends an empty payload"
     CHECK(sub->output().find("null/a \n") != std::string::npos);
 }
 
-TEST_CASE("snbridge-pub/-sub: short topic names (-S) and predefined ids (-T), QoS -1") {
+TEST_CASE("snbridge-pub/-sub: short topic names (-S) and predefined ids (-T) and QoS -1") {
     // Predefined topic 7 and QoS -1 senders from loopback (docs/configuration.md).
     gateway gw(predefined_and_qos_minus_one_yaml);
     auto sub = start_sub(gw.at({"-S", "-t", "ab", "-T", "7", "-C", "3", "-v", "-d"}));

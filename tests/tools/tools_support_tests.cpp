@@ -22,7 +22,7 @@ TEST_CASE("cli::parse_int accepts exactly an integer in range") {
     CHECK_FALSE(cli::parse_int(" 1", 0, 5));
 }
 
-TEST_CASE("cli::parse_common: shared flags, IPv6 selection, will, default client id") {
+TEST_CASE("cli::parse_common: shared flags and IPv6 selection and will and default client id") {
     std::vector<std::string> args = {"tool",  "-h",
                                      "[::1]", "-p",
                                      "2000",  "-q",
@@ -91,7 +91,7 @@ TEST_CASE("cli::describe prints packets in the -d style") {
     CHECK(cli::describe(sn::connack{sn::return_code::not_supported}) == "CONNACK (3)");
 }
 
-TEST_CASE("bench payload stamps round-trip; short payloads carry none") {
+TEST_CASE("bench payload stamps round-trip and short payloads carry none") {
     std::vector<std::uint8_t> buf(32, 0);
     bench::stamp_payload(buf, 42, 7);
     const auto s = bench::read_stamp(buf);
