@@ -144,7 +144,10 @@ void broker_core::erase_session(session& s) {
     if (s.connection != 0) {
         connections_.erase(s.connection);
     }
-    sessions_.erase(sessions_.find(s.client_id)); // destroys s
+    const auto it = sessions_.find(s.client_id);
+    if (it != sessions_.end()) {
+        sessions_.erase(it); // destroys s
+    }
 }
 
 void broker_core::disconnect(connection_id conn, common::close_reason reason,

@@ -141,7 +141,11 @@ private:
             } else if (hash.get() == child) {
                 hash.reset();
             } else {
-                children.erase(children.find(child->level));
+                // find + check, not erase(key): the key lives inside the node being erased.
+                const auto it = children.find(child->level);
+                if (it != children.end()) {
+                    children.erase(it);
+                }
             }
         }
     };
