@@ -184,7 +184,9 @@ void gateway_core::on_open(common::session_id id, common::open_status status,
     ev.status = status;
     ev.flag = session_present;
     events_.push_back(std::move(ev));
-    drain_events();
+    if (!busy_) {
+        drain_events(); // else the current on_datagram/on_tick/drain handles it afterwards
+    }
 }
 
 void gateway_core::on_message(common::session_id id, const common::mqtt_message& msg) {
@@ -193,7 +195,9 @@ void gateway_core::on_message(common::session_id id, const common::mqtt_message&
     ev.id = id;
     ev.msg = msg;
     events_.push_back(std::move(ev));
-    drain_events();
+    if (!busy_) {
+        drain_events(); // else the current on_datagram/on_tick/drain handles it afterwards
+    }
 }
 
 void gateway_core::on_publish_done(common::session_id id, std::uint32_t token, bool ok) {
@@ -203,7 +207,9 @@ void gateway_core::on_publish_done(common::session_id id, std::uint32_t token, b
     ev.token = token;
     ev.flag = ok;
     events_.push_back(std::move(ev));
-    drain_events();
+    if (!busy_) {
+        drain_events(); // else the current on_datagram/on_tick/drain handles it afterwards
+    }
 }
 
 void gateway_core::on_subscribe_done(common::session_id id, std::uint32_t token,
@@ -214,7 +220,9 @@ void gateway_core::on_subscribe_done(common::session_id id, std::uint32_t token,
     ev.token = token;
     ev.granted = granted_qos;
     events_.push_back(std::move(ev));
-    drain_events();
+    if (!busy_) {
+        drain_events(); // else the current on_datagram/on_tick/drain handles it afterwards
+    }
 }
 
 void gateway_core::on_unsubscribe_done(common::session_id id, std::uint32_t token) {
@@ -223,7 +231,9 @@ void gateway_core::on_unsubscribe_done(common::session_id id, std::uint32_t toke
     ev.id = id;
     ev.token = token;
     events_.push_back(std::move(ev));
-    drain_events();
+    if (!busy_) {
+        drain_events(); // else the current on_datagram/on_tick/drain handles it afterwards
+    }
 }
 
 void gateway_core::on_session_lost(common::session_id id) {
@@ -231,7 +241,9 @@ void gateway_core::on_session_lost(common::session_id id) {
     ev.what = event::kind::session_lost;
     ev.id = id;
     events_.push_back(std::move(ev));
-    drain_events();
+    if (!busy_) {
+        drain_events(); // else the current on_datagram/on_tick/drain handles it afterwards
+    }
 }
 
 void gateway_core::drain_events() {
