@@ -70,6 +70,8 @@ std::string_view to_string(drop_reason r) noexcept {
         return "register_rejected";
     case drop_reason::no_session:
         return "no_session";
+    case drop_reason::max_clients:
+        return "max_clients";
     case drop_reason::count_:
         break;
     }
@@ -506,8 +508,7 @@ void gateway_core::handle_connect(const endpoint& from, const mqttsn::connect& c
     session* s = by_client_id(c.client_id);
     if (s == nullptr) {
         if (sessions_.size() >= settings_.max_clients && !evict_one_idle()) {
-            common::log::warning("Client ", c.client_id, " refused: max_clients (",
-                                 settings_.max_clients, ") reached.");
+            count_drop(drop_reason::max_clients, &from); // throttled log, unlike a line per CONNECT
             send(from, mqttsn::connack{return_code::congestion}, nullptr);
             return;
         }
@@ -911,7 +912,7 @@ void gateway_core::handle_disconnect(const endpoint& from, const mqttsn::disconn
         // §6.14: DISCONNECT with a duration -> Asleep (also from Asleep/Awake: new duration).
         s->sleep_s = *d.duration;
         send(s->peer, mqttsn::disconnect{}, s);
-        common::log::info("Client ", s->client_id, " sleeps for ", s->sleep_s, " s.");
+        common::log::debug("Client ", s->client_id, " sleeps for ", s->sleep_s, " s.");
         go_asleep(*s, now);
         schedule(*s);
         return;
@@ -1020,8 +1021,8 @@ session& gateway_core::create_session(const endpoint& ep, std::string_view clien
 }
 
 void gateway_core::rebind(session& s, const endpoint& ep) {
-    common::log::info("Client ", s.client_id, " moved from ", s.peer.address.to_string(), " to ",
-                      ep.address.to_string(), ".");
+    common::log::debug("Client ", s.client_id, " moved from ", s.peer.address.to_string(), " to ",
+                       ep.address.to_string(), ".");
     if (const auto it = by_endpoint_.find(s.peer); it != by_endpoint_.end() && it->second == s.id) {
         by_endpoint_.erase(it);
     }
@@ -1241,7 +1242,7 @@ void gateway_core::supervise(session& s, time_point now) {
             if (s.state == session_state::awake) {
                 // The device went back to sleep without acking: the message stays in custody
                 // and goes again on the next wake-up.
-                common::log::info("Client ", s.client_id, " did not ack; back to asleep.");
+                common::log::debug("Client ", s.client_id, " did not ack; back to asleep.");
                 go_asleep(s, now);
             } else {
                 // §6.13, by symmetry: after N_retry retransmissions the peer is gone.
@@ -1255,7 +1256,7 @@ void gateway_core::supervise(session& s, time_point now) {
     case session_state::will_msg_wait:
     case session_state::open_wait:
         if (now >= s.last_heard + settings_.connect_timeout) {
-            common::log::info("Client ", s.client_id, " did not complete CONNECT.");
+            common::log::debug("Client ", s.client_id, " did not complete CONNECT.");
             close_mqtt_side(s, common::close_reason::disconnect);
             s.state = session_state::disconnected;
             end_session(s);

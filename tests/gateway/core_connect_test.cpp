@@ -79,6 +79,7 @@ TEST_CASE("max_clients reached: CONNACK 0x01 (congestion); a disconnected sessio
     sc.in(addr_c, hx("08 04 04 01 00 3C 73 33")); // "s3"
     CHECK(sc.take(addr_c) == strings{"03 05 01"});
     CHECK(sc.core.session_count() == 2);
+    CHECK(sc.core.drops(drop_reason::max_clients) == 1); // counted, log throttled
     // s1 (CleanSession=0) disconnects: its session is kept, Disconnected, and can be evicted.
     sc.in(addr_a, hx("02 18"));
     CHECK(sc.take(addr_a) == strings{"02 18"});
