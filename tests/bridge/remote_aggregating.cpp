@@ -247,3 +247,20 @@ TEST_CASE("remote aggregating: outage drill, QoS 1 kept through a broker restart
     }
     CHECK_MESSAGE(missing.empty(), "missing:", missing);
 }
+
+TEST_CASE("remote aggregating: subscriptions made before the upstream is up are sent on connect") {
+    test::remote_broker broker;
+    fixture f(options_for(broker));
+    f.open(1, "eager");
+    f.open(2, "pub");
+    REQUIRE_FALSE(f.side->upstream_connected()); // Paho connects in the background
+    REQUIRE(f.subscribe(1, "early/#", 1, 1));
+    CHECK(f.rec.subscribed[1] == std::optional<std::uint8_t>(1));
+    REQUIRE(run_until(
+        f.loop, [&] { return f.side->upstream_connected(); }, 10s));
+    REQUIRE(run_until(
+        f.loop, [&] { return broker.count("gw-agg 1 early/#") == 1; }, 10s));
+    f.side->publish(2, test::text_message("early/x", "late", 1), 5);
+    REQUIRE(run_until(f.loop, [&] { return f.rec.messages_of(1).size() == 1; }));
+    CHECK(test::text_of(f.rec.messages_of(1)[0]) == "late");
+}
