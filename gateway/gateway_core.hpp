@@ -42,6 +42,7 @@ enum class drop_reason : std::uint8_t {
     topic_table_full,     ///< no topic id left to REGISTER a downstream topic
     register_rejected,    ///< the client refused our REGISTER (§6.10)
     no_session,           ///< MQTT-side message for a session that no longer exists
+    max_clients,          ///< CONNECT refused (CONNACK 0x01): mqttsn.max_clients reached
     count_
 };
 
