@@ -147,8 +147,9 @@ def report(paths):
         for f in json.load(open(path))["figures"]:
             figs[(f["mode"], f["name"])] = f
     print("| mode | figure | offered msg/s | delivered msg/s | loss % | p50 ms | p99 ms | "
-          "p99.9 ms | gw CPU % | gw RSS MiB | kernel drops | Mosquitto native msg/s | ratio |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "p99.9 ms | gw CPU % | gw RSS MiB | gw ctx switches | kernel drops | "
+          "Mosquitto native msg/s | ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (mode, name), f in figs.items():
         m = f["median"]
         n = f.get("native_median") or {}
@@ -159,7 +160,8 @@ def report(paths):
               f"{fmt(m.get('delivered_rate'), 0)} | {fmt(loss * 100 if loss is not None else None, 2)} | "
               f"{fmt(m.get('latency_p50'), 2)} | {fmt(m.get('latency_p99'), 2)} | "
               f"{fmt(m.get('latency_p999'), 2)} | {fmt(m.get('gw_cpu_percent'))} | "
-              f"{fmt(rss / 1024 if rss else None)} | {fmt(m.get('gw_udp_drops'))} | "
+              f"{fmt(rss / 1024 if rss else None)} | {fmt(m.get('gw_context_switches'))} | "
+              f"{fmt(m.get('gw_udp_drops'))} | "
               f"{fmt(n.get('delivered_rate'), 0)} | {fmt(f.get('ratio_median'), 2)} |")
 
 
