@@ -360,3 +360,25 @@ TEST_CASE("bridge: TLS with user name and password; a wrong CA fails with a clea
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().rc == sn::return_code::congestion);
 }
+
+TEST_CASE("bridge: SIGTERM disconnects upstream cleanly, wills of devices are not published") {
+    for (const std::string mode : {"aggregating", "transparent"}) {
+        CAPTURE(mode);
+        test::mosquitto broker({.extra_config = "log_type all\n"});
+        auto gw = std::make_unique<gateway_run>(mode, upstream_for(broker));
+        auto dev =
+            gw->client("willing", 60,
+                       tools::will_options{"wills/willing", bytes_of("x"), sn::qos::one, false});
+        auto sub = subscriber(broker, "wills/#", 1);
+        wait_subscribed(broker, "wills/#");
+        CHECK(gw->proc->stop(10s) == std::optional<int>(0));
+        gw->proc.reset();
+        const auto log = broker.log();
+        CAPTURE(log);
+        CHECK(log.find("Client snbridge disconnected.") != std::string::npos);
+        if (mode == "transparent") {
+            CHECK(log.find("Client willing disconnected.") != std::string::npos);
+        }
+        CHECK_FALSE(sub->wait_exit(1500ms).has_value()); // no will arrived
+    }
+}
