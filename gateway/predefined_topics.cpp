@@ -25,7 +25,7 @@ predefined_topics::client_table(std::string_view client_id) const noexcept {
     if (client_id.empty() || per_client_.empty()) {
         return nullptr;
     }
-    const auto it = per_client_.find(std::string(client_id));
+    const auto it = per_client_.find(client_id);
     return it == per_client_.end() ? nullptr : &it->second;
 }
 
@@ -45,13 +45,12 @@ std::optional<std::uint16_t> predefined_topics::id_of(std::string_view client_id
     if (global_.by_name.empty() && per_client_.empty()) {
         return std::nullopt;
     }
-    const std::string key(name);
     if (const auto* t = client_table(client_id)) {
-        if (const auto it = t->by_name.find(key); it != t->by_name.end()) {
+        if (const auto it = t->by_name.find(name); it != t->by_name.end()) {
             return it->second;
         }
     }
-    const auto it = global_.by_name.find(key);
+    const auto it = global_.by_name.find(name);
     if (it == global_.by_name.end()) {
         return std::nullopt;
     }
