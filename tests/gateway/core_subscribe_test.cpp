@@ -217,9 +217,15 @@ TEST_CASE("downstream queue bound: beyond max_queued_messages QoS 0 goes first, 
 TEST_CASE("SUBSCRIBE beyond the pending bound or the topic table: SUBACK 0x01") {
     auto cfg = quiet_settings();
     cfg.max_topics_per_client = 1;
+    cfg.max_pending_from_client = 1;
     scenario sc(cfg);
     sc.connect(addr_a, "s1");
     sc.in(addr_a, cat({hx("08 12 00 00 01"), tx("a/b")}));
-    sc.in(addr_a, cat({hx("08 12 00 00 02"), tx("c/d")}));
+    sc.in(addr_a, cat({hx("08 12 00 00 02"), tx("c/d")})); // topic table full
     CHECK(sc.take(addr_a) == strings{"08 13 00 00 01 00 01 00", "08 13 00 00 00 00 02 01"});
+    sc.side.auto_subscribe = false;
+    sc.in(addr_a, cat({hx("08 12 00 00 03"), tx("a/#")})); // waits for the MQTT side
+    sc.in(addr_a, cat({hx("08 12 00 00 04"), tx("b/#")})); // one too many pending
+    CHECK(sc.take(addr_a) == strings{"08 13 00 00 00 00 04 01"});
+    CHECK(sc.side.subscribes.size() == 2);
 }
