@@ -27,9 +27,9 @@ namespace snbridge::test {
 
 struct process_options {
     /// Working directory of the child (empty: the test's own).
-    std::filesystem::path cwd;
+    std::filesystem::path cwd{};
     /// Extra environment entries "NAME=value", added to (or replacing in) the test's own.
-    std::vector<std::string> env;
+    std::vector<std::string> env{};
 };
 
 class process {
