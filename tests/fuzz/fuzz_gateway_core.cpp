@@ -14,14 +14,16 @@
 // - every datagram the gateway sends (unicast and multicast) decodes with mqttsn::decode, is a
 //   gateway-to-client message type, and unicast goes to one of the four source addresses;
 //   an Encapsulated answer carries a decodable, non-encapsulated inner message;
-// - session_count() never exceeds core_settings::max_clients; the broker stays within its
-//   limits (sessions, retained messages);
+// - session_count() never exceeds core_settings::max_clients; every session seen stays within
+//   its queue, topic-table and pending bounds; the broker stays within its limits (sessions,
+//   retained messages);
 // - after on_tick(now), next_deadline() is not in the past (else the runtime would spin);
 // - one step sends a bounded number of datagrams (no amplification storm).
 //
 // SNB_FUZZ_WRITE_SEEDS=<dir>: write the seed corpus (sessions built with mqttsn::encode) to
 // <dir> and exit. SNB_FUZZ_LOG=debug: the core's log lines and packet log on stderr (slow).
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -31,6 +33,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -190,6 +193,18 @@ void run(std::span<const std::uint8_t> in) {
     checking_sink sink;
     gateway::gateway_core core(settings, side, sink, [&now] { return now; });
 
+    // ClientIds seen in CONNECTs (direct or encapsulated), to inspect their sessions.
+    std::set<std::string> client_ids;
+    const auto note_client_id = [&](std::span<const std::uint8_t> b) {
+        auto p = sn::decode(b);
+        if (p && std::holds_alternative<sn::encapsulated>(*p)) {
+            const auto inner = std::get<sn::encapsulated>(*p).inner;
+            p = sn::decode(inner);
+        }
+        if (p && std::holds_alternative<sn::connect>(*p)) {
+            client_ids.insert(std::get<sn::connect>(*p).client_id);
+        }
+    };
     const auto check_state = [&] {
         if (core.session_count() > settings.max_clients) {
             broken("more sessions than max_clients");
@@ -202,6 +217,23 @@ void run(std::span<const std::uint8_t> in) {
         }
         if (sink.sent > max_sends_per_step) {
             broken("one step sent too many datagrams");
+        }
+        const std::size_t queue_bound =
+            std::max(settings.max_queued_messages, settings.sleep_buffer_size);
+        for (const auto& id : client_ids) {
+            const auto* s = core.find_session(id);
+            if (s == nullptr) {
+                continue;
+            }
+            if (s->queue.size() > queue_bound) {
+                broken("a delivery queue exceeds max_queued_messages/sleep_buffer_size");
+            }
+            if (s->topics.size() > settings.max_topics_per_client) {
+                broken("a topic table exceeds max_topics_per_client");
+            }
+            if (s->pending.size() + s->qos2_received.size() > settings.max_pending_from_client) {
+                broken("client-side pending work exceeds max_pending_from_client");
+            }
         }
     };
     const auto tick = [&] {
@@ -238,6 +270,7 @@ void run(std::span<const std::uint8_t> in) {
         const auto& from = sources()[header & 3];
         const unsigned op = (header >> 2) & 7;
         if (op < 4) {
+            note_client_id(body);
             core.on_datagram(from, body, now);
         } else if (op == 4 && body.size() >= 2) {
             common::mqtt_message m;
