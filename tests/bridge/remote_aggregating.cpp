@@ -264,3 +264,22 @@ TEST_CASE("remote aggregating: subscriptions made before the upstream is up are 
     REQUIRE(run_until(f.loop, [&] { return f.rec.messages_of(1).size() == 1; }));
     CHECK(test::text_of(f.rec.messages_of(1)[0]) == "late");
 }
+
+TEST_CASE("remote aggregating: MQTT 5 upstream (mqtt_version: 5)") {
+    test::remote_broker broker;
+    auto opts = options_for(broker);
+    opts.mqtt_version = 5;
+    fixture f(opts);
+    REQUIRE(run_until(
+        f.loop, [&] { return f.side->upstream_connected(); }, 10s));
+    f.open(1, "v5-sub");
+    f.open(2, "v5-pub");
+    REQUIRE(f.subscribe(1, "five/+", 2, 1));
+    CHECK(f.rec.subscribed[1] == std::optional<std::uint8_t>(2));
+    f.side->publish(2, test::text_message("five/a", "v5", 2), 2);
+    REQUIRE(run_until(
+        f.loop, [&] { return f.rec.messages_of(1).size() == 1 && f.rec.published.count(2) == 1; }));
+    CHECK(f.rec.published[2]);
+    CHECK(f.rec.messages_of(1)[0].qos == 2);
+    CHECK(broker.count("as gw-agg (p5") == 1); // Mosquitto: protocol version 5
+}

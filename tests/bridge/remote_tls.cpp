@@ -95,7 +95,8 @@ TEST_CASE("remote tls: aggregating over ssl:// with user name and password") {
     (*side)->subscribe(1, "secure/#", 1, 1);
     REQUIRE(run_until(loop, [&] { return rec.subscribed.count(1) == 1; }));
     (*side)->publish(2, test::text_message("secure/t", "over tls", 1), 2);
-    REQUIRE(run_until(loop, [&] { return rec.messages_of(1).size() == 1; }));
+    REQUIRE(run_until(
+        loop, [&] { return rec.messages_of(1).size() == 1 && rec.published.count(2) == 1; }));
     CHECK(test::text_of(rec.messages_of(1)[0]) == "over tls");
     CHECK(rec.published[2]);
     stop_side(loop, *side);
