@@ -80,3 +80,33 @@ TEST_CASE("conformance §6.5: REGISTER retransmitted (DUP of a lost REGACK) gets
     w.in(ca, sn({hx("0A 00 00 00 01"), tx("r/1")}));
     CHECK(w.take(ca) == strings{"07 0B 00 01 00 01 00"});
 }
+
+TEST_CASE("conformance §5.4.21: DISCONNECT with Duration 0 (some client libraries always send it) "
+          "is a plain DISCONNECT") {
+    world w;
+    w.in(ca, sn({hx("04 0C 01 00 0A"), tx("s1")}));
+    CHECK(w.take(ca) == strings{"02 06"});
+    w.in(ca, sn({hx("07 00"), tx("w/s1")}));
+    CHECK(w.take(ca) == strings{"02 08"});
+    w.in(ca, sn({hx("09"), tx("x")}));
+    CHECK(w.take(ca) == strings{"03 05 00"});
+    w.in(ca, hx("04 18 00 00"));
+    CHECK(w.take(ca) == strings{"02 18"});
+    CHECK(w.core.state_of("s1") == std::nullopt); // clean session: gone, not asleep
+    w.advance(600s);
+    CHECK(w.obs.got.empty()); // no will
+}
+
+TEST_CASE("conformance §6.12: the broker session taken over by an MQTT client -> unsolicited "
+          "DISCONNECT") {
+    world w;
+    w.connect(ca, "s1");
+    observer other;
+    const auto r = w.broker->connect("s1", true, std::nullopt, other);
+    REQUIRE(r.status == bridge::local::connect_status::accepted);
+    CHECK(w.take(ca) == strings{"02 18"});
+    w.in(ca, hx("02 16"));
+    CHECK(w.take(ca) == strings{"02 18"}); // it must CONNECT again
+    w.broker->disconnect(r.connection, common::close_reason::disconnect);
+    w.connect(ca, "s1");
+}

@@ -130,6 +130,21 @@ struct world {
         return take();
     }
 
+    /// Only the datagrams sent to `to` (others stay in the sink), in order.
+    strings take_to(const common::net_address& to) {
+        strings out;
+        std::vector<test::recording_sink::datagram> rest;
+        for (auto& d : sink.sent) {
+            if (d.to == to) {
+                out.push_back(show(d.data));
+            } else {
+                rest.push_back(std::move(d));
+            }
+        }
+        sink.sent = std::move(rest);
+        return out;
+    }
+
     /// CONNECT (flags: CleanSession per `clean`, no will), expects CONNACK accepted first.
     void connect(const common::net_address& from, std::string_view client_id,
                  std::uint16_t keep_alive = 60, bool clean = true) {

@@ -250,3 +250,19 @@ TEST_CASE("conformance §6.10: a PUBLISH too long for MQTT-SN is silently aborte
     w.mqtt_publish("ab", "ok", 0);
     CHECK(w.take(ca) == strings{"09 0C 02 61 62 00 00 6F 6B"});
 }
+
+TEST_CASE("conformance §7.3 DESIGN rule 4: one topic, a different id in each session") {
+    world w;
+    w.connect(ca, "pub");
+    w.connect(cb, "sub");
+    CHECK(w.reg(ca, "x/0") == 1);
+    CHECK(w.reg(ca, "t/t") == 2);
+    w.in(cb, sn({hx("12 20 00 01"), tx("t/t")}));
+    CHECK(w.take(cb) == strings{"08 13 20 00 01 00 01 00"});
+    w.in(ca, hx("08 0C 20 00 02 00 01 41")); // "pub" publishes on its id 0002
+    CHECK(w.take_to(ca) == strings{"07 0D 00 02 00 01 00"});
+    CHECK(w.take_to(cb) == strings{"08 0C 20 00 01 00 01 41"}); // "sub" receives it on 0001
+    // id 0001 of "pub" is "x/0": not what "sub" subscribed to
+    w.in(ca, hx("08 0C 00 00 01 00 00 42"));
+    CHECK(w.take().empty());
+}
