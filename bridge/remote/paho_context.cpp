@@ -77,6 +77,9 @@ paho_context::~paho_context() {
     }
     retiring_.clear();
     mailbox_.close();
+    if (const auto n = dropped_events(); n > 0) {
+        common::log::warning("Upstream: ", n, " Paho events were lost to a full mailbox");
+    }
 }
 
 double paho_context::random_unit() noexcept {

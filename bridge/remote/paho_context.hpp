@@ -6,6 +6,7 @@
 // later, because Paho still touches the client just after it has called our listener).
 // Loop thread only, except post().
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -35,8 +36,19 @@ public:
     paho_context& operator=(paho_context&&) = delete;
 
     [[nodiscard]] common::uv::loop& loop() noexcept { return loop_; }
-    /// Any thread: runs `task` on the loop thread. False when the mailbox is closed or full.
-    bool post(std::function<void()> task) { return mailbox_.post(std::move(task)); }
+    /// Any thread: runs `task` on the loop thread. False when the mailbox is closed or full
+    /// (counted: a full mailbox means the loop cannot keep up with the broker).
+    bool post(std::function<void()> task) {
+        if (mailbox_.post(std::move(task))) {
+            return true;
+        }
+        dropped_.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+    /// Paho events lost to a full (or closed) mailbox.
+    [[nodiscard]] std::uint64_t dropped_events() const noexcept {
+        return dropped_.load(std::memory_order_relaxed);
+    }
     /// Uniform in [0, 1), for reconnect jitter.
     [[nodiscard]] double random_unit() noexcept;
 
@@ -62,6 +74,7 @@ private:
     std::minstd_rand rng_;
     std::list<std::unique_ptr<retiree>> retiring_;
     std::vector<std::function<void()>> idle_waiters_;
+    std::atomic<std::uint64_t> dropped_{0};
 };
 
 /// A Paho exception or return code as one log-friendly text.
