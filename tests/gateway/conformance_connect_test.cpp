@@ -7,7 +7,7 @@ using namespace snbridge;
 using namespace snbridge::gateway;
 using namespace snbridge::gateway::conformance;
 
-TEST_CASE("conformance §6.2 §6.3: will handshake, then the will is published on keep-alive loss") {
+TEST_CASE("conformance §6.2 §6.3: will handshake - then the will is published on keep-alive loss") {
     world w;
     // CONNECT: Flags 0x0C (Will, CleanSession), ProtocolId 01, Duration 10 s, "s1"
     w.in(ca, sn({hx("04 0C 01 00 0A"), tx("s1")}));
@@ -49,7 +49,7 @@ TEST_CASE("conformance §6.2: CONNECT retransmitted during the will handshake re
     CHECK(w.take(ca) == strings{"03 05 00"});
 }
 
-TEST_CASE("conformance §6.2: an abandoned will handshake times out; nothing is published") {
+TEST_CASE("conformance §6.2: an abandoned will handshake times out - nothing is published") {
     world w;
     w.in(ca, sn({hx("04 0C 01 00 3C"), tx("s1")}));
     CHECK(w.take(ca) == strings{"02 06"});
@@ -79,7 +79,7 @@ TEST_CASE(
     CHECK(w.take().empty());
 }
 
-TEST_CASE("conformance §6.3 §6.5: CleanSession=0 keeps subscriptions and will; REGISTER again "
+TEST_CASE("conformance §6.3 §6.5: CleanSession=0 keeps subscriptions and will - REGISTER again "
           "before PUBLISH") {
     world w;
     // CONNECT Flags 0x08 (Will, CleanSession=0), Duration 60
@@ -132,7 +132,7 @@ TEST_CASE("conformance §6.3: CleanSession=0 + Will=1 + empty WILLTOPIC deletes 
     CHECK(w.obs.got.empty()); // no will any more
 }
 
-TEST_CASE("conformance DESIGN rule 13: ClientId up to 64 accepted, 65 gets CONNACK 0x03") {
+TEST_CASE("conformance DESIGN rule 13: ClientId up to 64 accepted - 65 gets CONNACK 0x03") {
     world w;
     w.connect(ca, std::string(24, 'a')); // longer than the spec's 23
     w.connect(cb, std::string(64, 'b'));
@@ -177,7 +177,7 @@ TEST_CASE("conformance §6.12: after DISCONNECT the client must CONNECT again") 
     CHECK(w.obs.got.empty());
 }
 
-TEST_CASE("conformance DESIGN rule 15: a second CONNECT, CleanSession=1, forgets registrations") {
+TEST_CASE("conformance DESIGN rule 15: a second CONNECT - CleanSession=1 - forgets registrations") {
     world w;
     w.connect(ca, "s1");
     CHECK(w.reg(ca, "a/b") == 1);

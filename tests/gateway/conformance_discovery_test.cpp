@@ -7,7 +7,7 @@ using namespace snbridge;
 using namespace snbridge::gateway;
 using namespace snbridge::gateway::conformance;
 
-TEST_CASE("conformance §6.1 §5.4.1: ADVERTISE GwId + Duration at start-up, then every T_ADV") {
+TEST_CASE("conformance §6.1 §5.4.1: ADVERTISE GwId + Duration at start-up - then every T_ADV") {
     auto s = settings();
     s.gateway_id = 7;
     s.advertise_interval_s = 900;
@@ -44,7 +44,7 @@ TEST_CASE("conformance §6.1: another gateway's ADVERTISE and a client's GWINFO 
     CHECK(w.sink.multicasts.empty());
 }
 
-TEST_CASE("conformance §5.5 DESIGN rule 11: forwarder-wrapped CONNECT/PUBLISH; answers wrapped") {
+TEST_CASE("conformance §5.5 DESIGN rule 11: forwarder-wrapped CONNECT/PUBLISH - answers wrapped") {
     world w;
     // Encapsulated: Length 05 (header only), FE, Ctrl 00, Wireless Node Id 12 34
     const bytes hdr = hx("05 FE 00 12 34");

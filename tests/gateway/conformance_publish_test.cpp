@@ -23,7 +23,7 @@ std::uint16_t publish_msg_id(const bytes& b) {
 
 } // namespace
 
-TEST_CASE("conformance §6.5: REGACK echoes the MsgId; ids per session; never 0x0000/0xFFFF") {
+TEST_CASE("conformance §6.5: REGACK echoes the MsgId - ids per session - never 0x0000/0xFFFF") {
     world w;
     w.connect(ca, "s1");
     w.connect(cb, "s2");
@@ -131,7 +131,7 @@ TEST_CASE("conformance §6.6 QoS 2 from the client: DUP PUBLISH and PUBREL retra
     CHECK(w.obs.take() == strings{"a/b=1", "a/b=2"});
 }
 
-TEST_CASE("conformance §6.8: QoS -1 with predefined id or short name, no connection, no answer") {
+TEST_CASE("conformance §6.8: QoS -1 with predefined id or short name - no connection - no answer") {
     world w(with_predefined());
     w.in(cc, hx("08 0C 61 00 01 00 00 61")); // QoS -1 predefined 0001
     w.in(cc, hx("08 0C 62 78 79 00 00 62")); // QoS -1 short "xy"
@@ -192,7 +192,7 @@ TEST_CASE(
     CHECK(w.take(ca) == strings{}); // nothing in flight any more (the keep-alive is 60 s)
 }
 
-TEST_CASE("conformance §6.10: QoS 2 to the client, PUBREL retransmitted until PUBCOMP") {
+TEST_CASE("conformance §6.10: QoS 2 to the client - PUBREL retransmitted until PUBCOMP") {
     world w;
     w.connect(ca, "s1");
     w.in(ca, sn({hx("12 42 00 01"), tx("ab")})); // SUBSCRIBE QoS 2 short "ab"
@@ -212,7 +212,7 @@ TEST_CASE("conformance §6.10: QoS 2 to the client, PUBREL retransmitted until P
     CHECK(w.take().empty());
 }
 
-TEST_CASE("conformance §5.3.7: gateway MsgIds wrap from 0xFFFF to 0x0001, never 0x0000") {
+TEST_CASE("conformance §5.3.7: gateway MsgIds wrap from 0xFFFF to 0x0001 - never 0x0000") {
     world w;
     w.connect(ca, "s1", 0);
     w.in(ca, sn({hx("12 22 00 01"), tx("ab")}));
@@ -251,7 +251,7 @@ TEST_CASE("conformance §6.10: a PUBLISH too long for MQTT-SN is silently aborte
     CHECK(w.take(ca) == strings{"09 0C 02 61 62 00 00 6F 6B"});
 }
 
-TEST_CASE("conformance §7.3 DESIGN rule 4: one topic, a different id in each session") {
+TEST_CASE("conformance §7.3 DESIGN rule 4: one topic - a different id in each session") {
     world w;
     w.connect(ca, "pub");
     w.connect(cb, "sub");

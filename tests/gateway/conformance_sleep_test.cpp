@@ -41,7 +41,7 @@ TEST_CASE(
     CHECK(w.core.state_of("s1") == session_state::active);
 }
 
-TEST_CASE("conformance §7.2 §6.14: keep-alive tolerance +50 % up to 60 s, +10 % above") {
+TEST_CASE("conformance §7.2 §6.14: keep-alive tolerance +50 % up to 60 s - +10 % above") {
     SUBCASE("60 s -> lost at 90 s") {
         world w;
         connect_with_will(w, ca, "s1", 60, "w/s1", "bye");
@@ -102,7 +102,7 @@ TEST_CASE(
     CHECK(w.core.state_of("s1") == std::nullopt); // Lost, clean session: gone
 }
 
-TEST_CASE("conformance §6.14 §7.2: a sleeper is lost after the sleep duration + tolerance; will") {
+TEST_CASE("conformance §6.14 §7.2: a sleeper is lost after the sleep duration + tolerance - will") {
     world w;
     connect_with_will(w, ca, "s1", 10, "w/s1", "zzz");
     w.in(ca, hx("04 18 00 1E")); // sleep 30 s: supervised 45 s, keep-alive 10 s suspended
@@ -158,7 +158,7 @@ TEST_CASE("conformance §6.14: DISCONNECT without duration from asleep -> discon
     CHECK(w.obs.got.empty()); // no will on a normal DISCONNECT
 }
 
-TEST_CASE("conformance §6.4: WILLTOPICUPD / WILLMSGUPD are acked and used; empty deletes both") {
+TEST_CASE("conformance §6.4: WILLTOPICUPD / WILLMSGUPD are acked and used - empty deletes both") {
     world w;
     connect_with_will(w, ca, "s1", 10, "w/old", "old");
     w.in(ca, sn({hx("1A 30"), tx("w/new")})); // QoS 1, Retain

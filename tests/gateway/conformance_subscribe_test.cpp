@@ -41,7 +41,7 @@ TEST_CASE("conformance §6.9: SUBSCRIBE by name assigns the id a later REGISTER 
     CHECK(w.obs.take() == strings{"a/b=x"});
 }
 
-TEST_CASE("conformance §6.9 §6.10: wildcard SUBSCRIBE -> SUBACK id 0x0000, REGISTER before first "
+TEST_CASE("conformance §6.9 §6.10: wildcard SUBSCRIBE -> SUBACK id 0x0000 - REGISTER before first "
           "PUBLISH") {
     world w;
     w.connect(ca, "s1");
@@ -61,7 +61,7 @@ TEST_CASE("conformance §6.9 §6.10: wildcard SUBSCRIBE -> SUBACK id 0x0000, REG
     CHECK(w.take(ca) == strings{"08 0C 00 00 02 00 00 33"});
 }
 
-TEST_CASE("conformance §6.9: SUBSCRIBE by predefined id echoes it; PUBLISH uses it (type 01)") {
+TEST_CASE("conformance §6.9: SUBSCRIBE by predefined id echoes it - PUBLISH uses it (type 01)") {
     world w(with_predefined());
     w.connect(ca, "s1");
     w.in(ca, hx("07 12 21 00 01 01 01")); // QoS 1, predefined 0x0101
@@ -74,7 +74,8 @@ TEST_CASE("conformance §6.9: SUBSCRIBE by predefined id echoes it; PUBLISH uses
     CHECK(w.take(ca) == strings{"08 13 00 07 07 00 02 02"});
 }
 
-TEST_CASE("conformance §6.9: SUBSCRIBE by short name; PUBLISH carries the 2 characters (type 10)") {
+TEST_CASE(
+    "conformance §6.9: SUBSCRIBE by short name - PUBLISH carries the 2 characters (type 10)") {
     world w;
     w.connect(ca, "s1");
     w.in(ca, hx("07 12 02 00 01 6B 6C")); // QoS 0, short "kl"
@@ -83,7 +84,7 @@ TEST_CASE("conformance §6.9: SUBSCRIBE by short name; PUBLISH carries the 2 cha
     CHECK(w.take(ca) == strings{"08 0C 02 6B 6C 00 00 73"});
 }
 
-TEST_CASE("conformance §5.4.16: SUBACK grants the requested QoS; QoS -1 requested is QoS 0") {
+TEST_CASE("conformance §5.4.16: SUBACK grants the requested QoS - QoS -1 requested is QoS 0") {
     world w;
     w.connect(ca, "s1");
     w.in(ca, sn({hx("12 60 00 01"), tx("q/m")})); // QoS bits 11
@@ -92,7 +93,7 @@ TEST_CASE("conformance §5.4.16: SUBACK grants the requested QoS; QoS -1 request
     CHECK(w.take(ca) == strings{"08 13 40 00 02 00 02 00"});
 }
 
-TEST_CASE("conformance §6.9: an invalid filter is refused with SUBACK rc 0x03, no id kept") {
+TEST_CASE("conformance §6.9: an invalid filter is refused with SUBACK rc 0x03 - no id kept") {
     world w;
     w.connect(ca, "s1");
     w.in(ca, sn({hx("12 20 00 09"), tx("a/#/b")}));
