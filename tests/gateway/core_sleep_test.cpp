@@ -226,3 +226,28 @@ TEST_CASE("PINGREQ with an unknown ClientId: DISCONNECT (rule 14)") {
     sc.in(addr_a, cat({hx("04 16"), tx("zz")}));
     CHECK(sc.take(addr_a) == strings{"02 18"});
 }
+
+TEST_CASE("DESIGN rule 5: CONNECT with Will from Asleep runs the will handshake, then Active") {
+    scenario sc;
+    connect_subscribe_sleep(sc, 60);
+    sc.in(addr_a, hx("08 04 08 01 00 0A 73 31")); // Will, CleanSession=0
+    CHECK(sc.take(addr_a) == strings{"02 06"});
+    CHECK(sc.core.state_of("s1") == session_state::will_topic_wait);
+    sc.in(addr_a, cat({hx("06 07 00"), tx("w/t")}));
+    sc.in(addr_a, cat({hx("04 09"), tx("xx")}));
+    CHECK(sc.take(addr_a) == strings{"02 08", "03 05 00"});
+    CHECK(sc.core.state_of("s1") == session_state::active);
+    REQUIRE(sc.side.opens.back().second.will.has_value());
+    CHECK(sc.side.opens.back().second.will->topic == "w/t");
+}
+
+TEST_CASE("PINGREQ(ClientId) from a new address also rebinds an Active session") {
+    scenario sc;
+    sc.connect(addr_a, "s1");
+    sc.in(addr_b, cat({hx("04 16"), tx("s1")}));
+    CHECK(sc.take(addr_b) == strings{"02 17"});
+    sc.in(addr_b, hx("02 16"));
+    CHECK(sc.take(addr_b) == strings{"02 17"});
+    sc.in(addr_a, hx("02 16"));
+    CHECK(sc.take(addr_a) == strings{"02 18"});
+}
