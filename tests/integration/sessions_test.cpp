@@ -12,6 +12,7 @@
 #include <doctest/doctest.h>
 
 #include "common/mqttsn/packet.hpp"
+#include "tests/support/sn_test_helpers.hpp"
 #include "tests/support/snbridge_fixture.hpp"
 #include "tools/support/sn_client.hpp"
 
@@ -20,76 +21,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using namespace snbridge::test;
 namespace sn = common::mqttsn;
-using bytes = std::vector<std::uint8_t>;
-
-tools::sn_client open_client(std::uint16_t port) {
-    tools::endpoint_options ep;
-    ep.host = "127.0.0.1";
-    ep.port = port;
-    ep.timeout = 5s;
-    auto c = tools::sn_client::open(ep);
-    REQUIRE(c.has_value());
-    return std::move(*c);
-}
-
-void connect(tools::sn_client& c, const std::string& client_id, std::uint16_t keep_alive = 60,
-             bool clean_session = true, std::optional<tools::will_options> will = std::nullopt) {
-    tools::connect_options o;
-    o.client_id = client_id;
-    o.keep_alive = keep_alive;
-    o.clean_session = clean_session;
-    o.will = std::move(will);
-    const auto r = c.connect(o);
-    if (!r.has_value()) {
-        FAIL(r.error().message);
-    }
-}
-
-/// The next raw packet (no automatic answers), required to arrive within 5 s.
-sn::packet next_packet(tools::sn_client& c) {
-    auto r = c.receive_packet(5s);
-    REQUIRE(r.has_value());
-    REQUIRE(r->has_value());
-    return **r;
-}
-
-std::uint8_t hi(std::uint16_t v) {
-    return static_cast<std::uint8_t>(v >> 8U);
-}
-std::uint8_t lo(std::uint16_t v) {
-    return static_cast<std::uint8_t>(v & 0xFFU);
-}
-
-bytes cat(bytes head, const bytes& tail) {
-    head.insert(head.end(), tail.begin(), tail.end());
-    return head;
-}
-
-bytes text(std::string_view s) {
-    return bytes(s.begin(), s.end());
-}
-
-/// Golden PUBLISH bytes (MQTT-SN 1.2 §5.4.12) for a payload of `payload.size()` bytes.
-bytes publish_bytes(std::uint8_t flags, std::uint16_t topic_id, std::uint16_t msg_id,
-                    const bytes& payload) {
-    const std::size_t total = 7 + payload.size();
-    bytes head;
-    if (total <= 255) {
-        head = {static_cast<std::uint8_t>(total)}; // Length (1-byte form)
-    } else {
-        // Length (3-byte form, §5.2.1): 0x01, then the total length (3 + 6 + payload) in 2 bytes.
-        const auto t = static_cast<std::uint16_t>(total + 2);
-        head = {0x01, hi(t), lo(t)};
-    }
-    head.insert(head.end(), {
-                                0x0C,                       // MsgType PUBLISH
-                                flags,                      // Flags
-                                hi(topic_id), lo(topic_id), // TopicId
-                                hi(msg_id), lo(msg_id),     // MsgId
-                            });
-    return cat(head, payload);
-}
 
 bytes all_byte_values() {
     bytes b(256);
@@ -104,10 +37,10 @@ bytes all_byte_values() {
 TEST_CASE("sessions: wildcard subscriber gets REGISTER then PUBLISH byte-exact at QoS 0 1 2 "
           "with binary and empty payloads") {
     test::snbridge_fixture gw;
-    auto sub = open_client(gw.port());
-    auto pub = open_client(gw.port());
-    connect(sub, "sub");
-    connect(pub, "pub");
+    auto sub = open_sn_client(gw.port());
+    auto pub = open_sn_client(gw.port());
+    sn_connect(sub, "sub");
+    sn_connect(pub, "pub");
     const auto s = sub.subscribe(tools::topic_ref::normal("snb/#"), sn::qos::two);
     REQUIRE(s.has_value());
     CHECK(s->topic_id == 0); // wildcard filter: SUBACK TopicId 0 (§6.9)
@@ -200,13 +133,13 @@ TEST_CASE("sessions: wildcard subscriber gets REGISTER then PUBLISH byte-exact a
 
 TEST_CASE("sessions: retained message delivered to a later subscriber with the retain flag") {
     test::snbridge_fixture gw;
-    auto pub = open_client(gw.port());
-    connect(pub, "pub");
+    auto pub = open_sn_client(gw.port());
+    sn_connect(pub, "pub");
     REQUIRE(pub.publish(tools::topic_ref::normal("snb/ret"), text("on"), sn::qos::one, true)
                 .has_value());
 
-    auto late = open_client(gw.port());
-    connect(late, "late");
+    auto late = open_sn_client(gw.port());
+    sn_connect(late, "late");
     // Raw SUBSCRIBE so that the retained PUBLISH is seen byte for byte: Flags 0x20 (QoS 1,
     // TopicIdType normal), MsgId 1, TopicName.
     sn::subscribe req;
@@ -237,14 +170,14 @@ TEST_CASE("sessions: retained message delivered to a later subscriber with the r
 
 TEST_CASE("sessions: will published on keep-alive expiry to a subscriber of the will topic") {
     test::snbridge_fixture gw;
-    auto watcher = open_client(gw.port());
-    connect(watcher, "watcher");
+    auto watcher = open_sn_client(gw.port());
+    sn_connect(watcher, "watcher");
     const auto s = watcher.subscribe(tools::topic_ref::normal("snb/will"), sn::qos::one);
     REQUIRE(s.has_value());
 
-    auto dying = open_client(gw.port());
-    connect(dying, "dying", 1, true,
-            tools::will_options{"snb/will", text("gone"), sn::qos::one, false});
+    auto dying = open_sn_client(gw.port());
+    sn_connect(dying, "dying", 1, true,
+               tools::will_options{"snb/will", text("gone"), sn::qos::one, false});
     const auto connected = std::chrono::steady_clock::now();
     // "dying" stays silent: keep-alive 1 s, +50 % tolerance (§7.2), then Lost and the will.
     const auto will = watcher.receive(6s);
@@ -261,21 +194,21 @@ TEST_CASE("sessions: will published on keep-alive expiry to a subscriber of the 
 
 TEST_CASE("sessions: a client that changes its source port keeps its session") {
     test::snbridge_fixture gw;
-    auto pub = open_client(gw.port());
-    connect(pub, "pub");
+    auto pub = open_sn_client(gw.port());
+    sn_connect(pub, "pub");
     std::uint16_t topic_id = 0;
     {
-        auto first = open_client(gw.port());
+        auto first = open_sn_client(gw.port());
         // CleanSession 0: a session that outlives its connection (a CleanSession 1 session
         // ends when another CONNECT takes it over, as in MQTT 3.1.1 §3.1.2.4).
-        connect(first, "mover", 60, false);
+        sn_connect(first, "mover", 60, false);
         const auto s = first.subscribe(tools::topic_ref::normal("snb/move"), sn::qos::one);
         REQUIRE(s.has_value());
         topic_id = s->topic_id;
     } // the first socket is closed: its port is gone
 
     SUBCASE("PINGREQ with the ClientId from a new port") {
-        auto second = open_client(gw.port());
+        auto second = open_sn_client(gw.port());
         REQUIRE(second.send(sn::pingreq{"mover"}).has_value());
         CHECK(sn::encode(next_packet(second)) == bytes{0x02, 0x17}); // PINGRESP
         REQUIRE(pub.publish(tools::topic_ref::normal("snb/move"), text("p1"), sn::qos::one)
@@ -288,8 +221,8 @@ TEST_CASE("sessions: a client that changes its source port keeps its session") {
         REQUIRE(second.send(sn::puback{topic_id, m, sn::return_code::accepted}).has_value());
     }
     SUBCASE("CONNECT with CleanSession 0 from a new port") {
-        auto second = open_client(gw.port());
-        connect(second, "mover", 60, false);
+        auto second = open_sn_client(gw.port());
+        sn_connect(second, "mover", 60, false);
         REQUIRE(pub.publish(tools::topic_ref::normal("snb/move"), text("p2"), sn::qos::one)
                     .has_value());
         // After a CONNECT the gateway REGISTERs the topic again before its PUBLISH (§6.5);
