@@ -19,6 +19,11 @@ bool has_wildcard(std::string_view topic) noexcept {
     return topic.find_first_of("+#") != std::string_view::npos;
 }
 
+/// MQTT 3.1.1 §4.7.1, §1.5.3: no wildcard and no U+0000 in a topic name.
+bool valid_topic_name(std::string_view topic) noexcept {
+    return !has_wildcard(topic) && topic.find('\0') == std::string_view::npos;
+}
+
 /// QoS −1 has no meaning in SUBSCRIBE or a will: it is taken as 0.
 std::uint8_t qos_number(mqttsn::qos q) noexcept {
     return q == mqttsn::qos::minus_one ? 0 : static_cast<std::uint8_t>(q);
@@ -104,6 +109,7 @@ void gateway_core::on_datagram(const common::net_address& from, std::span<const 
         if (drop_counter_ != nullptr) {
             drop_counter_->drop(decoded.error(), from, bytes.size(), now);
         }
+        refuse_protocol(from, bytes, decoded.error());
     } else if (auto* enc = std::get_if<mqttsn::encapsulated>(&*decoded)) {
         // MQTT-SN 1.2 §5.5: handle the inner message as from the wireless node.
         ep.node_id.assign(enc->wireless_node_id.begin(), enc->wireless_node_id.end());
@@ -124,6 +130,24 @@ void gateway_core::on_datagram(const common::net_address& from, std::span<const 
     }
     drain_events();
     busy_ = false;
+}
+
+void gateway_core::refuse_protocol(const common::net_address& from,
+                                   std::span<const std::uint8_t> bytes, mqttsn::decode_error e) {
+    if (e != mqttsn::decode_error::bad_protocol_id) {
+        return;
+    }
+    // MQTT-SN 1.2 §6.2, §5.3.8: a CONNECT of another protocol version is refused with
+    // CONNACK "not supported" rather than ignored (the client would retry forever). The
+    // codec refuses a forwarder's datagram as a whole when its inner CONNECT is bad: answer
+    // wrapped for that node (§5.5; the Length octet covers the encapsulation header).
+    endpoint ep{from, {}};
+    if (bytes.size() > 3 && bytes[1] == static_cast<std::uint8_t>(msg_type::encapsulated) &&
+        bytes[0] >= 3 && bytes[0] < bytes.size()) {
+        ep.node_id.assign(bytes.begin() + 3, bytes.begin() + bytes[0]);
+        ep.via_forwarder = true;
+    }
+    send(ep, mqttsn::connack{return_code::not_supported}, nullptr);
 }
 
 void gateway_core::on_tick(time_point now) {
@@ -599,8 +623,8 @@ void gateway_core::handle_willmsg(session& s, const mqttsn::willmsg& w) {
 }
 
 void gateway_core::handle_register(session& s, const mqttsn::register_& r) {
-    // §6.5. A REGISTER never carries wildcards (§6.10).
-    if (has_wildcard(r.topic_name)) {
+    // §6.5. A REGISTER never carries wildcards (§6.10), nor anything else MQTT refuses.
+    if (!valid_topic_name(r.topic_name)) {
         send(s.peer, mqttsn::regack{0, r.msg_id, return_code::invalid_topic_id}, &s);
         return;
     }
@@ -610,6 +634,7 @@ void gateway_core::handle_register(session& s, const mqttsn::register_& r) {
         return;
     }
     e->known_to_client = true;
+    e->rejected = false; // the client wants this name again (§6.10)
     send(s.peer, mqttsn::regack{e->id, r.msg_id, return_code::accepted}, &s);
 }
 
@@ -627,10 +652,15 @@ void gateway_core::handle_regack(session& s, const mqttsn::regack& r, time_point
         if (e != nullptr) {
             e->known_to_client = true;
         }
-    } else if (e != nullptr && !s.queue.empty() && s.queue.front().topic == e->name) {
-        // §6.10: a rejected REGISTER is an unsubscribe from that topic name.
-        count_drop(drop_reason::register_rejected, &s.peer);
-        s.queue.pop_front();
+    } else if (e != nullptr) {
+        // §6.10: a rejected REGISTER is an unsubscribe from that topic name: this message
+        // and later ones for the name are dropped (pump), until the client asks for it again
+        // by SUBSCRIBE or REGISTER.
+        e->rejected = true;
+        if (!s.queue.empty() && s.queue.front().topic == e->name) {
+            count_drop(drop_reason::register_rejected, &s.peer);
+            s.queue.pop_front();
+        }
     }
     pump(s, now);
 }
@@ -660,8 +690,11 @@ std::string_view gateway_core::topic_of(const session& s, const mqttsn::flags& f
 void gateway_core::handle_publish(session& s, mqttsn::publish& p) {
     std::array<char, 2> short_buf{};
     const std::string_view topic = topic_of(s, p.flag, p.topic_id, short_buf);
-    if (topic.empty()) {
-        // §6.6, §6.7: whatever the QoS, an unknown topic id gets PUBACK "invalid topic id".
+    if (topic.empty() || !valid_topic_name(topic)) {
+        // §6.6, §6.7: whatever the QoS, an unknown topic id gets PUBACK "invalid topic id";
+        // so does a short name that is no MQTT topic name (DESIGN rule 2 takes the two bytes
+        // as they are, and "+a" can never be published: congestion would make the client
+        // wait T_WAIT and retry in vain).
         send(s.peer, mqttsn::puback{p.topic_id, p.msg_id, return_code::invalid_topic_id}, &s);
         return;
     }
@@ -816,6 +849,9 @@ void gateway_core::handle_subscribe(session& s, const mqttsn::subscribe& r) {
             }
             topic_id = e->id;
             normal_named = 1;
+            e->rejected = false;
+        } else {
+            s.topics.clear_rejected(); // a new wildcard filter may ask for those names again
         }
         // §6.9: with wildcards SUBACK carries topic id 0; REGISTER comes before each new topic.
         break;
@@ -1151,6 +1187,11 @@ void gateway_core::pump(session& s, time_point now) {
             auto* reg = s.topics.assign(m.topic, settings_.max_topics_per_client);
             if (reg == nullptr) {
                 count_drop(drop_reason::topic_table_full, &s.peer);
+                s.queue.pop_front();
+                continue;
+            }
+            if (reg->rejected) {
+                count_drop(drop_reason::register_rejected, &s.peer); // §6.10: unsubscribed
                 s.queue.pop_front();
                 continue;
             }

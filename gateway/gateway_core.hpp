@@ -121,6 +121,9 @@ private:
 
     // input
     void handle(const endpoint& from, common::mqttsn::packet& p, time_point now);
+    /// §6.2: answers a CONNECT the codec refused for its ProtocolId with CONNACK 0x03.
+    void refuse_protocol(const common::net_address& from, std::span<const std::uint8_t> bytes,
+                         common::mqttsn::decode_error e);
     void handle_connect(const endpoint& from, const common::mqttsn::connect& c, time_point now);
     void handle_willtopic(session& s, const common::mqttsn::willtopic& w);
     void handle_willmsg(session& s, const common::mqttsn::willmsg& w);

@@ -41,7 +41,7 @@ topic_registry::entry* topic_registry::assign(std::string_view name, std::size_t
         const std::uint16_t id = next_id_;
         next_id_ = static_cast<std::uint16_t>(next_id_ == 0xFFFEu ? 1u : next_id_ + 1u);
         if (name_of(id) == nullptr) {
-            entries_.push_back(entry{std::string(name), id, false});
+            entries_.push_back(entry{std::string(name), id, false, false});
             return &entries_.back();
         }
     }
@@ -50,6 +50,12 @@ topic_registry::entry* topic_registry::assign(std::string_view name, std::size_t
 void topic_registry::forget_known() noexcept {
     for (auto& e : entries_) {
         e.known_to_client = false;
+    }
+}
+
+void topic_registry::clear_rejected() noexcept {
+    for (auto& e : entries_) {
+        e.rejected = false;
     }
 }
 

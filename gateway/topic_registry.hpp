@@ -22,6 +22,10 @@ public:
         /// gateway's REGISTER). Cleared on a new CONNECT (§6.5: REGISTER again after a
         /// reconnect without CleanSession).
         bool known_to_client = false;
+        /// The client rejected the gateway's REGISTER of this name: MQTT-SN 1.2 §6.10 takes
+        /// that as an unsubscribe, so messages for it are dropped until a new SUBSCRIBE or a
+        /// REGISTER of the name by the client.
+        bool rejected = false;
     };
 
     /// The name registered under `id`, or nullptr.
@@ -34,6 +38,8 @@ public:
     entry* assign(std::string_view name, std::size_t max_topics);
     /// Every id becomes unknown to the client (the gateway REGISTERs again before use).
     void forget_known() noexcept;
+    /// Every rejected name becomes wanted again (a new SUBSCRIBE).
+    void clear_rejected() noexcept;
     void clear() noexcept;
     [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
 

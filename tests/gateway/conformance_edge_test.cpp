@@ -110,3 +110,19 @@ TEST_CASE("conformance §6.12: the broker session taken over by an MQTT client -
     w.broker->disconnect(r.connection, common::close_reason::disconnect);
     w.connect(ca, "s1");
 }
+
+TEST_CASE("conformance §6.2 §5.3.8: CONNECT with a ProtocolId other than 0x01 is refused with "
+          "CONNACK 0x03") {
+    world w;
+    w.in(ca, sn({hx("04 04 02 00 3C"), tx("s1")}));
+    CHECK(w.take(ca) == strings{"03 05 03"});
+    CHECK(w.core.session_count() == 0);
+}
+
+TEST_CASE("conformance §6.2 §5.5: CONNECT with another ProtocolId through a forwarder -> wrapped "
+          "CONNACK 0x03") {
+    world w;
+    w.in(cc, cat({hx("04 FE 00 AA"), sn({hx("04 04 00 00 3C"), tx("n1")})}));
+    CHECK(w.take(cc) == strings{"04 FE 00 AA 03 05 03"});
+    CHECK(w.core.session_count() == 0);
+}

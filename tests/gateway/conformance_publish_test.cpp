@@ -266,3 +266,28 @@ TEST_CASE("conformance §7.3 DESIGN rule 4: one topic - a different id in each s
     w.in(ca, hx("08 0C 00 00 01 00 00 42"));
     CHECK(w.take().empty());
 }
+
+TEST_CASE("conformance §6.6 DESIGN rule 2: a short topic name that is no valid MQTT topic gets "
+          "PUBACK 0x02 - not congestion") {
+    world w;
+    w.connect(ca, "s1");
+    // QoS 1, short name "+a": a wildcard is not allowed in a topic name (MQTT 3.1.1 §4.7.1)
+    w.in(ca, hx("08 0C 22 2B 61 00 01 78"));
+    // 0x01 would tell the client to stop publishing for T_WAIT (> 5 min, §6.6, §7.2)
+    CHECK(w.take(ca) == strings{"07 0D 2B 61 00 01 02"});
+    w.in(ca, hx("08 0C 42 61 23 00 02 78")); // QoS 2, short name "a#"
+    CHECK(w.take(ca) == strings{"07 0D 61 23 00 02 02"});
+    w.in(ca, hx("08 0C 22 61 00 00 03 78")); // QoS 1, short name "a\0" (U+0000 is not allowed)
+    CHECK(w.take(ca) == strings{"07 0D 61 00 00 03 02"});
+    CHECK(w.obs.got.empty());
+    w.in(ca, hx("08 0C 22 61 62 00 04 78")); // a valid one still works
+    CHECK(w.take(ca) == strings{"07 0D 61 62 00 04 00"});
+}
+
+TEST_CASE(
+    "conformance §6.5: REGISTER of a name with U+0000 is refused like a wildcard (REGACK 0x02)") {
+    world w;
+    w.connect(ca, "s1");
+    w.in(ca, cat({hx("09 0A 00 00 00 01 61 00 62")}));
+    CHECK(w.take(ca) == strings{"07 0B 00 00 00 01 02"});
+}

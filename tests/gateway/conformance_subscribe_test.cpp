@@ -161,3 +161,52 @@ TEST_CASE("conformance §6.10: PUBACK 0x02 from the client makes the gateway cor
     w.in(ca, hx("07 0D 00 01 00 01 00"));
     CHECK(w.take().empty());
 }
+
+TEST_CASE("conformance §6.10: a REGACK rejection is an unsubscribe from that topic name") {
+    world w;
+    w.connect(ca, "s1");
+    w.in(ca, sn({hx("12 00 00 01"), tx("w/#")}));
+    CHECK(w.take(ca) == strings{"08 13 00 00 00 00 01 00"});
+    w.mqtt_publish("w/x", "1", 0);
+    CHECK(w.take(ca) == strings{snx({hx("0A 00 01 00 01"), tx("w/x")})});
+    w.in(ca, hx("07 0B 00 01 00 01 03")); // rejected: not supported
+    CHECK(w.take().empty());
+    w.mqtt_publish("w/x", "2", 0); // the client does not want "w/x": no REGISTER again
+    CHECK(w.take() == strings{});
+    w.mqtt_publish("w/y", "3", 0); // other names under the wildcard still come
+    CHECK(w.take(ca) == strings{snx({hx("0A 00 02 00 02"), tx("w/y")})});
+}
+
+TEST_CASE(
+    "conformance §6.10: a rejected name is wanted again after a new SUBSCRIBE or its REGISTER") {
+    world w;
+    w.connect(ca, "s1");
+    w.in(ca, sn({hx("12 00 00 01"), tx("w/#")}));
+    CHECK(w.take(ca) == strings{"08 13 00 00 00 00 01 00"});
+    w.mqtt_publish("w/x", "1", 0);
+    CHECK(w.take(ca) == strings{snx({hx("0A 00 01 00 01"), tx("w/x")})});
+    w.in(ca, hx("07 0B 00 01 00 01 03"));
+    w.in(ca, sn({hx("12 00 00 02"), tx("w/+")})); // a new SUBSCRIBE covering it
+    CHECK(w.take(ca) == strings{"08 13 00 00 00 00 02 00"});
+    w.mqtt_publish("w/x", "2", 0);
+    CHECK(w.take(ca) == strings{snx({hx("0A 00 01 00 02"), tx("w/x")})});
+    w.in(ca, hx("07 0B 00 01 00 02 03")); // rejected again
+    CHECK(w.take().empty());
+    CHECK(w.reg(ca, "w/x", 9) == 1); // the client registers it itself: wanted again
+    w.mqtt_publish("w/x", "3", 0);
+    CHECK(w.take(ca) == strings{"08 0C 00 00 01 00 00 33"});
+}
+
+TEST_CASE(
+    "conformance §6.10: rejecting the REGISTER of a non-wildcard subscription after a reconnect") {
+    world w;
+    w.connect(ca, "s1", 60, false);
+    w.in(ca, sn({hx("12 00 00 01"), tx("n/1")}));
+    CHECK(w.take(ca) == strings{"08 13 00 00 01 00 01 00"});
+    w.connect(ca, "s1", 60, false);
+    w.mqtt_publish("n/1", "a", 0);
+    CHECK(w.take(ca) == strings{snx({hx("0A 00 01 00 01"), tx("n/1")})});
+    w.in(ca, hx("07 0B 00 01 00 01 02"));
+    w.mqtt_publish("n/1", "b", 0);
+    CHECK(w.take().empty());
+}
