@@ -133,7 +133,7 @@ TEST_CASE("battery: SEARCHGW on loopback answered by unicast GWINFO with the con
     CHECK(gw.stop() == 0);
 }
 
-TEST_CASE("battery: encapsulated CONNECT/PUBLISH round trip, answers wrapped for the same "
+TEST_CASE("battery: encapsulated CONNECT/PUBLISH round trip with answers wrapped for the same "
           "wireless node id") {
     snbridge_fixture gw;
     auto peer = open_sn_client(gw.port());
@@ -186,8 +186,8 @@ TEST_CASE("battery: encapsulated CONNECT/PUBLISH round trip, answers wrapped for
     CHECK(gw.stop() == 0);
 }
 
-TEST_CASE("battery: WILLTOPICUPD and WILLMSGUPD answered rc 0, the updated will is published on "
-          "keep-alive expiry") {
+TEST_CASE("battery: WILLTOPICUPD and WILLMSGUPD answered rc 0 and the updated will is "
+          "published on keep-alive expiry") {
     snbridge_fixture gw;
     auto watcher = open_sn_client(gw.port());
     sn_connect(watcher, "watcher");

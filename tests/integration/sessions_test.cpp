@@ -165,6 +165,28 @@ TEST_CASE("sessions: retained message delivered to a later subscriber with the r
                 .has_value());
     const auto live = next_packet(late);
     CHECK(sn::encode(live) == publish_bytes(0x00, id, 0, text("off")));
+
+    // It replaced the retained message: a second late subscriber gets "off", retained, at the
+    // QoS it was published with (0).
+    auto late2 = open_sn_client(gw.port());
+    sn_connect(late2, "late2");
+    REQUIRE(late2.subscribe(tools::topic_ref::normal("snb/ret"), sn::qos::one).has_value());
+    const auto replaced = late2.receive(5s);
+    REQUIRE(replaced.has_value());
+    REQUIRE(replaced->has_value());
+    CHECK((*replaced)->retain);
+    CHECK((*replaced)->qos_level == sn::qos::zero);
+    CHECK((*replaced)->payload == text("off"));
+
+    // An empty retained payload clears it: a third late subscriber gets nothing.
+    REQUIRE(
+        pub.publish(tools::topic_ref::normal("snb/ret"), bytes{}, sn::qos::one, true).has_value());
+    auto late3 = open_sn_client(gw.port());
+    sn_connect(late3, "late3");
+    REQUIRE(late3.subscribe(tools::topic_ref::normal("snb/ret"), sn::qos::one).has_value());
+    const auto none = late3.receive(1s);
+    REQUIRE(none.has_value());
+    CHECK_FALSE(none->has_value());
     CHECK(gw.stop() == 0);
 }
 
