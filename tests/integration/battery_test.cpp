@@ -222,3 +222,53 @@ TEST_CASE("battery: WILLTOPICUPD and WILLMSGUPD answered rc 0 and the updated wi
     CHECK_FALSE(more->has_value());
     CHECK(gw.stop() == 0);
 }
+
+TEST_CASE("battery: a sleeper that never wakes is Lost after its sleep duration and its will is "
+          "published") {
+    snbridge_fixture gw;
+    auto watcher = open_sn_client(gw.port());
+    sn_connect(watcher, "watcher");
+    const auto s = watcher.subscribe(tools::topic_ref::normal("bat/lost"), sn::qos::one);
+    REQUIRE(s.has_value());
+
+    auto dozer = open_sn_client(gw.port());
+    sn_connect(dozer, "dozer", 60, true,
+               tools::will_options{"bat/lost", text("zz"), sn::qos::one, false});
+    // Sleep 1 s (keep-alive is suspended while asleep); expiry with the §7.2 tolerance -> Lost.
+    REQUIRE(dozer.sleep(1).has_value());
+    const auto slept = std::chrono::steady_clock::now();
+    const auto will = watcher.receive(6s);
+    REQUIRE(will.has_value());
+    REQUIRE(will->has_value());
+    CHECK(std::chrono::steady_clock::now() - slept >= 1s);
+    CHECK((*will)->topic_id == s->topic_id);
+    CHECK((*will)->payload == text("zz"));
+    CHECK(gw.stop() == 0);
+}
+
+TEST_CASE("battery: a sleeper wakes from a new source port and still gets its buffered message") {
+    snbridge_fixture gw;
+    auto pub = open_sn_client(gw.port());
+    sn_connect(pub, "pub");
+    std::uint16_t id = 0;
+    {
+        auto before = open_sn_client(gw.port());
+        sn_connect(before, "roamer");
+        const auto s = before.subscribe(tools::topic_ref::normal("bat/port"), sn::qos::one);
+        REQUIRE(s.has_value());
+        id = s->topic_id;
+        REQUIRE(before.sleep(30).has_value());
+    } // that socket and its port are gone
+    REQUIRE(pub.publish(tools::topic_ref::normal("bat/port"), text("w"), sn::qos::one).has_value());
+
+    auto after = open_sn_client(gw.port());
+    REQUIRE(after.send(sn::pingreq{"roamer"}).has_value());
+    const auto p = next_packet(after);
+    REQUIRE(std::holds_alternative<sn::publish>(p));
+    const auto m = std::get<sn::publish>(p).msg_id;
+    // Flags 0x20 (QoS 1), the SUBACK's topic id, "w".
+    CHECK(sn::encode(p) == publish_bytes(0x20, id, m, text("w")));
+    REQUIRE(after.send(sn::puback{id, m, sn::return_code::accepted}).has_value());
+    CHECK(sn::encode(next_packet(after)) == bytes{0x02, 0x17}); // PINGRESP after the ack
+    CHECK(gw.stop() == 0);
+}
