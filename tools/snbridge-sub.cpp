@@ -57,7 +57,9 @@ void print(const message& m, bool verbose) {
         std::fwrite(topic.data(), 1, topic.size(), stdout);
         std::fputc(' ', stdout);
     }
-    std::fwrite(m.payload.data(), 1, m.payload.size(), stdout);
+    if (!m.payload.empty()) { // fwrite's buffer must not be null, even for 0 bytes (UBSan)
+        std::fwrite(m.payload.data(), 1, m.payload.size(), stdout);
+    }
     std::fputc('\n', stdout);
     std::fflush(stdout);
 }
