@@ -204,9 +204,18 @@ void udp_runtime::reschedule() {
     }
     const auto deadline = handler_->next_deadline();
     if (!deadline) {
-        timer_->stop();
+        if (armed_) {
+            timer_->stop();
+            armed_.reset();
+        }
         return;
     }
+    // Per datagram the deadline usually stays or moves later (keep-alive supervision):
+    // nothing to do then; the timer fires at the old deadline and re-arms for the new one.
+    if (armed_ && *armed_ <= *deadline) {
+        return;
+    }
+    armed_ = *deadline;
     const auto now = clock::now();
     // Round up: firing a little late is fine (the handler checks), early would spin.
     auto wait = std::chrono::ceil<std::chrono::milliseconds>(*deadline - now);
@@ -214,6 +223,7 @@ void udp_runtime::reschedule() {
         wait = std::chrono::milliseconds(0);
     }
     timer_->start(wait, [this] {
+        armed_.reset();
         // libuv's loop time can lag the steady clock by a millisecond: a timer that fires
         // before the deadline is only re-armed, so the handler never sees an early tick.
         const auto due = handler_->next_deadline();

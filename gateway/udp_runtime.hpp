@@ -64,8 +64,8 @@ public:
     /// Closes every socket and the timer (the loop frees them on its next run).
     void stop() noexcept;
 
-    /// Re-reads handler.next_deadline() and (re)arms the timer. Call after anything that
-    /// changes the handler's timers outside on_datagram/on_tick (MQTT-side events).
+    /// Re-reads handler.next_deadline() and (re)arms the timer when it moved earlier. Call after
+    /// anything that changes the handler's timers outside on_datagram/on_tick (MQTT-side events).
     void reschedule();
 
     /// The bound addresses, in listen order (the real port when the config said 0).
@@ -105,6 +105,9 @@ private:
     /// do not receive group traffic themselves). Receive only.
     std::vector<std::unique_ptr<common::uv::udp_socket>> group_sockets_;
     std::unique_ptr<common::uv::timer> timer_;
+    /// The deadline timer_ is armed for, if it is running. Re-armed only when the handler's
+    /// next deadline moves earlier: a later one is found when the timer fires (early).
+    std::optional<clock::time_point> armed_;
     /// The host's addresses (port 0), when a wildcard listener sends multicast.
     std::vector<common::net_address> host_addresses_;
     /// With several listeners of one family: which listener a peer last wrote to, so the
