@@ -145,6 +145,17 @@ void mqtt_connection::on_tick(clock::time_point now) {
     }
 }
 
+std::optional<mqtt_connection::clock::time_point> mqtt_connection::next_deadline() const noexcept {
+    if (state_ == state::awaiting_connect) {
+        return accepted_at_ + settings_.connect_timeout;
+    }
+    // MQTT 3.1.1 §3.1.2.10: one and a half times the keep-alive without a packet.
+    if (state_ == state::connected && keep_alive_.count() > 0) {
+        return last_received_ + keep_alive_ * 3 / 2;
+    }
+    return std::nullopt;
+}
+
 void mqtt_connection::on_transport_end() {
     if (state_ != state::closing) {
         state_ = state::closing;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -95,6 +96,10 @@ public:
     /// Supervises the CONNECT timeout and keep-alive (1.5 x, MQTT 3.1.1 §3.1.2.10). Call
     /// about once a second. Never calls into the core.
     void on_tick(clock::time_point now);
+    /// When on_tick() next has something to check: the CONNECT timeout while awaiting
+    /// CONNECT, 1.5 x the keep-alive after the last packet once connected, none otherwise
+    /// (keep-alive 0, or closing). Lets the owner sleep until then instead of ticking.
+    [[nodiscard]] std::optional<clock::time_point> next_deadline() const noexcept;
     /// The network connection ended on its own (peer closed, read or write error).
     void on_transport_end();
     /// Detaches from the core once the network connection is gone. The reason is lost

@@ -6,6 +6,13 @@
 
 namespace snbridge::bridge::local {
 
+namespace {
+
+/// How long a closing connection may take to flush its queued bytes before it is cut.
+constexpr auto close_flush_limit = std::chrono::seconds(5);
+
+} // namespace
+
 using clock = mqtt_connection::clock;
 
 /// One accepted TCP connection and the MQTT connection on it. It is the connection's
@@ -76,8 +83,8 @@ mqtt_listener::start(common::uv::loop& loop, std::shared_ptr<broker_core> core,
         common::log::notice("Opening MQTT listen socket on ", bound->to_string(), ".");
         self->servers_.push_back(std::move(server));
     }
-    self->tick_timer_.start(
-        std::chrono::seconds(1), [raw = self.get()] { raw->tick(); }, std::chrono::seconds(1));
+    // No periodic tick: the timer runs only while a connection has a CONNECT timeout,
+    // keep-alive or close flush to supervise, and fires at the earliest of them.
     return self;
 }
 
@@ -131,7 +138,14 @@ void mqtt_listener::on_accept(std::unique_ptr<common::uv::tcp_stream> stream) {
                                                 peer ? *peer : common::net_address{}, clock::now());
     entry* raw = e.get();
     const int rc = raw->stream->start_read(
-        [raw](std::span<const std::uint8_t> bytes) { raw->conn->on_bytes(bytes, clock::now()); },
+        [this, raw](std::span<const std::uint8_t> bytes) {
+            raw->conn->on_bytes(bytes, clock::now());
+            // A CONNECT may bring a keep-alive shorter than the CONNECT timeout armed at
+            // accept; later packets only move the deadline later (no re-arm then).
+            if (const auto d = raw->conn->next_deadline(); d && (!armed_ || *d < *armed_)) {
+                arm(*d);
+            }
+        },
         [this, raw](int /*status*/) {
             raw->ended = true;
             raw->conn->on_transport_end();
@@ -144,6 +158,25 @@ void mqtt_listener::on_accept(std::unique_ptr<common::uv::tcp_stream> stream) {
         return;
     }
     entries_.emplace(raw->id, std::move(e));
+    if (const auto d = raw->conn->next_deadline()) {
+        arm(*d);
+    }
+}
+
+void mqtt_listener::arm(clock::time_point at) {
+    if (stopped_ || (armed_ && *armed_ <= at)) {
+        return;
+    }
+    armed_ = at;
+    // Round up: a little late is fine (on_tick checks), early would only re-arm.
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(at - clock::now());
+    if (wait.count() < 0) {
+        wait = std::chrono::milliseconds(0);
+    }
+    tick_timer_.start(wait, [this] {
+        armed_.reset();
+        tick();
+    });
 }
 
 void mqtt_listener::request_close(entry& e, bool flush) {
@@ -151,6 +184,7 @@ void mqtt_listener::request_close(entry& e, bool flush) {
         e.closing = true;
         e.closing_since = clock::now();
         if (flush && !e.ended) {
+            arm(e.closing_since + close_flush_limit);
             // The end callback follows once the queued bytes are out.
             e.stream->shutdown_then_close();
             return;
@@ -191,13 +225,29 @@ void mqtt_listener::reap() {
 
 void mqtt_listener::tick() {
     const auto now = clock::now();
+    std::optional<clock::time_point> next;
+    const auto earliest = [&next](clock::time_point t) {
+        if (!next || t < *next) {
+            next = t;
+        }
+    };
     for (auto& [id, e] : entries_) {
         if (!e->closing) {
             e->conn->on_tick(now);
-        } else if (!e->ended && now - e->closing_since > std::chrono::seconds(5)) {
+        } else if (!e->ended && now - e->closing_since > close_flush_limit) {
             // A flush that never finishes (the peer does not read): give up.
             request_close(*e, false);
         }
+        if (!e->closing) {
+            if (const auto d = e->conn->next_deadline()) {
+                earliest(*d);
+            }
+        } else if (!e->ended) {
+            earliest(e->closing_since + close_flush_limit);
+        }
+    }
+    if (next) {
+        arm(*next);
     }
 }
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -76,6 +77,9 @@ private:
     void schedule_reap();
     void reap();
     void tick();
+    /// Makes the tick timer fire no later than `at` (re-arms only when `at` is earlier than
+    /// the armed deadline; an idle listener has no timer running at all).
+    void arm(mqtt_connection::clock::time_point at);
 
     common::uv::loop& loop_;
     std::shared_ptr<broker_core> core_;
@@ -86,6 +90,8 @@ private:
     std::uint64_t next_id_ = 1;
     common::uv::timer tick_timer_;
     common::uv::timer reap_timer_;
+    std::optional<mqtt_connection::clock::time_point>
+        armed_; ///< when tick_timer_ fires, if it is running
     mqtt_listener_stats stats_;
     bool stopped_ = false;
 };

@@ -361,6 +361,21 @@ TEST_CASE_FIXTURE(fixture, "mqtt connection: any packet restarts the keep-alive"
     CHECK_FALSE(a->t.closed);
 }
 
+TEST_CASE_FIXTURE(fixture, "mqtt connection: next_deadline is the keep-alive check, none at 0") {
+    // The listener sleeps until this deadline instead of ticking every second.
+    auto a = make();
+    REQUIRE(a->c->next_deadline().has_value()); // the CONNECT timeout while awaiting CONNECT
+    a->connect("a", true, 10);
+    CHECK(a->c->next_deadline() == now + 15s);
+    now += 14s;
+    a->send(mqtt::pingreq{});
+    a->take();
+    CHECK(a->c->next_deadline() == now + 15s); // any packet moves it later
+    auto z = make();
+    z->connect("z", true, 0);
+    CHECK_FALSE(z->c->next_deadline().has_value()); // keep-alive 0: nothing to supervise
+}
+
 TEST_CASE_FIXTURE(fixture, "mqtt connection: DISCONNECT discards the will") {
     auto a = make();
     auto s = make();
