@@ -297,24 +297,27 @@ bool broker_core::route(const common::mqtt_message& msg, common::mqtt_message* m
     }
 
     if (!matches.empty()) {
-        // One shared message per effective QoS; normal deliveries carry retain=0.
+        // One shared message per effective QoS; normal deliveries carry retain=0. The first
+        // one needed takes the publisher's message (moved when movable): a QoS 1 publish to
+        // QoS 0 subscribers makes one message, not a QoS 1 one plus a QoS 0 copy.
         std::array<message_ptr, 3> by_qos;
         const auto published_qos = msg.qos;
-        {
-            auto base = movable != nullptr
-                            ? std::make_shared<common::mqtt_message>(std::move(*movable))
-                            : std::make_shared<common::mqtt_message>(msg);
-            base->retain = false;
-            by_qos.at(published_qos) = std::move(base);
-        }
-        const auto& base = *by_qos.at(published_qos);
+        const common::mqtt_message* source = &msg;
         for (const auto& m : matches) {
             const auto qos = std::min(published_qos, m.qos);
             auto& shared = by_qos.at(qos);
             if (!shared) {
-                auto copy = std::make_shared<common::mqtt_message>(base);
-                copy->qos = qos;
-                shared = std::move(copy);
+                std::shared_ptr<common::mqtt_message> made;
+                if (movable != nullptr) {
+                    made = std::make_shared<common::mqtt_message>(std::move(*movable));
+                    movable = nullptr;
+                    source = made.get(); // msg may be *movable, now moved from
+                } else {
+                    made = std::make_shared<common::mqtt_message>(*source);
+                }
+                made->retain = false;
+                made->qos = qos;
+                shared = std::move(made);
             }
             deliver_to(*m.target, shared);
         }
