@@ -23,14 +23,21 @@ void on_sent(uv_udp_send_t* req, int /*status*/) noexcept {
     delete static_cast<send_request*>(req->data);
 }
 
+/// Datagrams per recvmmsg() call: one system call (and one wake-up) for up to this many.
+constexpr std::size_t receive_batch = 16;
+/// libuv hands each datagram of a batch a 64 KiB slice (UV__UDP_DGRAM_MAXSIZE).
+constexpr std::size_t max_datagram = 65536;
+
 } // namespace
 
 udp_socket::udp_socket(loop& owner, std::size_t max_queued_sends)
     : handle(owner)
-    , buffer_(65536)
+    , buffer_(std::make_unique_for_overwrite<std::uint8_t[]>(receive_batch * max_datagram))
+    , buffer_size_(receive_batch * max_datagram)
     , max_queued_sends_(max_queued_sends) {
-    // The socket itself is created at bind time, when the family is known.
-    init_done(uv_udp_init(raw_loop(), as<uv_udp_t>()));
+    // The socket itself is created at bind time, when the family is known (AF_UNSPEC).
+    // UV_UDP_RECVMMSG: libuv reads up to buffer / 64 KiB datagrams per system call.
+    init_done(uv_udp_init_ex(raw_loop(), as<uv_udp_t>(), AF_UNSPEC | UV_UDP_RECVMMSG));
 }
 
 result<void> udp_socket::bind(const net_address& address, const udp_bind_options& options) {
@@ -105,9 +112,11 @@ void udp_socket::on_alloc(uv_handle_t* h, std::size_t /*suggested*/, uv_buf_t* b
         *buf = uv_buf_init(nullptr, 0);
         return;
     }
-    // One datagram at a time (no recvmmsg), so one buffer is enough.
-    *buf = uv_buf_init(reinterpret_cast<char*>(self->buffer_.data()),
-                       static_cast<unsigned>(self->buffer_.size()));
+    // The whole buffer: libuv slices it for a recvmmsg() batch, then reports each datagram
+    // (UV_UDP_MMSG_CHUNK) and finally the end of the batch (UV_UDP_MMSG_FREE, no address):
+    // the buffer is the socket's, nothing to free.
+    *buf = uv_buf_init(reinterpret_cast<char*>(self->buffer_.get()),
+                       static_cast<unsigned>(self->buffer_size_));
 }
 
 void udp_socket::on_receive(uv_udp_t* u, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr,

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -69,7 +70,11 @@ private:
     static void on_receive(uv_udp_s* u, long nread, const uv_buf_t* buf, const sockaddr* addr,
                            unsigned flags) noexcept;
 
-    std::vector<std::uint8_t> buffer_;
+    /// Receive buffer: room for receive_batch datagrams of the largest size, filled by one
+    /// recvmmsg() (libuv UV_UDP_RECVMMSG). Not zero-filled: only the pages the kernel writes
+    /// are ever resident.
+    std::unique_ptr<std::uint8_t[]> buffer_;
+    std::size_t buffer_size_;
     std::size_t max_queued_sends_;
     receive_callback on_datagram_;
     error_callback on_error_;
