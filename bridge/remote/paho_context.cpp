@@ -48,14 +48,9 @@ struct paho_context::retiree final : mqtt::iaction_listener {
 paho_context::paho_context(common::uv::loop& loop)
     : loop_(loop)
     , mailbox_(loop)
-    , rng_(std::random_device{}())
-    , sender_([this](std::function<void()> task) { return post(std::move(task)); },
-              max_queued_publishes) {}
+    , rng_(std::random_device{}()) {}
 
 paho_context::~paho_context() {
-    // No Paho call from the sender thread after this; retirements it had not reached yet
-    // start here (this thread), in order.
-    sender_.stop();
     // Normally empty (the owner ran stop() and the loop until it finished). Otherwise give the
     // DISCONNECTs already queued a bounded moment to go out, so the broker does not publish
     // wills of devices that were closed cleanly: this is teardown, the loop runs no more.
@@ -100,12 +95,7 @@ void paho_context::retire(std::shared_ptr<mqtt::async_client> client,
     auto r = std::make_unique<retiree>(*this, std::move(client), std::move(keep_alive));
     auto* raw = r.get();
     retiring_.push_back(std::move(r));
-    // `raw` stays in retiring_ until finish() ran, which only start_retire() leads to.
-    sender_.run_after_queued([this, raw, lw = std::move(last_words)] { start_retire(raw, lw); });
-}
-
-void paho_context::start_retire(retiree* r, const std::optional<common::mqtt_message>& last_words) {
-    auto& cli = *r->client;
+    auto& cli = *raw->client;
     try {
         cli.disable_callbacks();
     } catch (const mqtt::exception&) {
@@ -121,16 +111,14 @@ void paho_context::start_retire(retiree* r, const std::optional<common::mqtt_mes
             cli.publish(msg);
         }
         if (cli.is_connected()) {
-            r->disconnect_token =
-                cli.disconnect(static_cast<int>(disconnect_timeout.count()), nullptr, *r);
+            raw->disconnect_token =
+                cli.disconnect(static_cast<int>(disconnect_timeout.count()), nullptr, *raw);
             return;
         }
     } catch (const mqtt::exception& e) {
-        (void)post([id = cli.get_client_id(), what = std::string(e.what())] {
-            common::log::debug("Upstream client ", id, ": ", what);
-        });
+        common::log::debug("Upstream client ", cli.get_client_id(), ": ", e.what());
     }
-    r->done();
+    finish(raw);
 }
 
 void paho_context::finish(retiree* r) {

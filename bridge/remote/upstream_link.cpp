@@ -428,58 +428,39 @@ void upstream_link::publish(const common::mqtt_message& msg, std::function<void(
         }
         return;
     }
-    // Paho is called from the sender thread: MQTTAsync_sendMessage takes Paho's global mutex
-    // and allocates, which must not stall the loop (DESIGN.md "Nothing blocks the loop").
-    publish_job job;
-    job.client = client_;
-    job.topic = msg.topic;
-    job.payload = msg.payload;
-    job.qos = msg.qos;
-    job.retain = msg.retain;
+    auto m =
+        mqtt::make_message(msg.topic, msg.payload.data(), msg.payload.size(), msg.qos, msg.retain);
+    const bool was_connected = state_ == state::connected;
     std::uint64_t op = 0;
-    if (done) {
+    try {
+        if (!done) {
+            client_->publish(m);
+            return;
+        }
         op = add_op(pending_op{op_kind::publish, std::move(done), {}});
-        job.op = op;
-        job.listener = sink_.get();
-        job.keep = sink_;
-        job.reporter = weak_from_this();
-        // Paho will hold it in its send-while-disconnected buffer (persistent when configured)
-        // until the link is up again: that is custody (DESIGN.md "Custody"), told as soon as
-        // Paho took it.
-        job.report_taken = state_ != state::connected;
-    }
-    if (ctx_.sender().submit(job)) {
+        client_->publish(m, op_context(op), *sink_);
+    } catch (const mqtt::exception& e) {
+        common::log::warning("Upstream ", params_.log_name, ": publish to '", msg.topic,
+                             "' refused: ", paho_error_text(e.get_return_code()));
+        if (op != 0) {
+            auto it = ops_.find(op);
+            if (it != ops_.end()) {
+                auto cb = std::move(it->second.done_bool);
+                ops_.erase(it);
+                cb(false);
+            }
+        }
         return;
     }
-    if (op != 0) {
+    if (!was_connected) {
+        // Paho holds it in its send-while-disconnected buffer (persistent when configured)
+        // until the link is up again: that is custody (DESIGN.md "Custody").
         auto it = ops_.find(op);
         if (it != ops_.end()) {
             auto cb = std::move(it->second.done_bool);
             ops_.erase(it);
-            cb(false); // congestion: the device retries later
+            cb(true);
         }
-        return;
-    }
-    if (dropped_full_++ % 10000 == 0) {
-        common::log::warning("Upstream ", params_.log_name, ": publish queue full (",
-                             paho_context::max_queued_publishes, "); dropped ", dropped_full_,
-                             " QoS 0 messages so far");
-    }
-}
-
-void upstream_link::on_publish_submitted(std::uint64_t op, bool taken, int rc) {
-    if (!taken) {
-        common::log::warning("Upstream ", params_.log_name,
-                             ": publish refused: ", paho_error_text(rc));
-    }
-    auto it = ops_.find(op);
-    if (it == ops_.end() || state_ == state::stopped) {
-        return; // answered already (acked) or stopped
-    }
-    auto cb = std::move(it->second.done_bool);
-    ops_.erase(it);
-    if (cb) {
-        cb(taken);
     }
 }
 

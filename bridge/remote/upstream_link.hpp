@@ -53,8 +53,7 @@ struct link_events {
     std::function<void(const common::mqtt_message& msg)> message;
 };
 
-class upstream_link final : public std::enable_shared_from_this<upstream_link>,
-                            public publish_reporter {
+class upstream_link : public std::enable_shared_from_this<upstream_link> {
     struct passkey {
         explicit passkey() = default;
     };
@@ -70,7 +69,7 @@ public:
     /// Use create().
     upstream_link(passkey, paho_context& ctx, const upstream_options& options, link_params params,
                   link_events events);
-    ~upstream_link() override;
+    ~upstream_link();
     upstream_link(const upstream_link&) = delete;
     upstream_link& operator=(const upstream_link&) = delete;
     upstream_link(upstream_link&&) = delete;
@@ -79,10 +78,7 @@ public:
     /// Starts connecting (once; later reconnects are automatic).
     void start();
     /// qos 0 without `done`: fire and forget. Otherwise `done(ok)` once the broker acked it, or
-    /// when the link was down and Paho took it into its (persistent) buffer: custody. The
-    /// message goes to Paho from the sender thread (paho_context::sender), in call order; a
-    /// full sender queue answers `done(false)` at once (congestion) or drops a QoS 0 message
-    /// (counted: dropped_full()).
+    /// at once when the link is down and Paho took it into its (persistent) buffer: custody.
     void publish(const common::mqtt_message& msg, std::function<void(bool ok)> done = {});
     /// `done(granted)`: nullopt on failure (SUBACK 0x80, link down).
     void subscribe(const std::string& filter, std::uint8_t qos,
@@ -102,11 +98,6 @@ public:
     [[nodiscard]] bool unreachable() const noexcept { return unreachable_; }
     [[nodiscard]] bool ever_connected() const noexcept { return ever_connected_; }
     [[nodiscard]] const std::string& client_id() const noexcept { return params_.client_id; }
-    /// Fire-and-forget publishes dropped because the sender queue was full.
-    [[nodiscard]] std::uint64_t dropped_full() const noexcept { return dropped_full_; }
-
-    /// publish_reporter (loop thread).
-    void on_publish_submitted(std::uint64_t op, bool taken, int rc) override;
 
 private:
     struct sink;
@@ -146,7 +137,6 @@ private:
     bool tls_tracing_ = false; ///< counted in the process-wide TLS trace (upstream_link.cpp)
     std::string last_tls_error_;
     std::uint64_t next_op_ = 1;
-    std::uint64_t dropped_full_ = 0;
     std::unordered_map<std::uint64_t, pending_op> ops_;
 };
 
