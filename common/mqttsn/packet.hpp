@@ -81,47 +81,149 @@ struct flags {
 
 // --- one struct per message (MQTT-SN 1.2 §5.4) --------------------------------------------
 
-struct advertise { std::uint8_t gw_id = 0; std::uint16_t duration = 0; bool operator==(const advertise&) const = default; };
-struct searchgw { std::uint8_t radius = 0; bool operator==(const searchgw&) const = default; };
+struct advertise {
+    std::uint8_t gw_id = 0;
+    std::uint16_t duration = 0;
+    bool operator==(const advertise&) const = default;
+};
+struct searchgw {
+    std::uint8_t radius = 0;
+    bool operator==(const searchgw&) const = default;
+};
 /// gw_address is present only when a client answers on behalf of a gateway (§5.4.3).
-struct gwinfo { std::uint8_t gw_id = 0; std::vector<std::uint8_t> gw_address; bool operator==(const gwinfo&) const = default; };
+struct gwinfo {
+    std::uint8_t gw_id = 0;
+    std::vector<std::uint8_t> gw_address;
+    bool operator==(const gwinfo&) const = default;
+};
 /// protocol_id must be 0x01 (§5.3.7); duration is the keep-alive in seconds.
-struct connect { flags flag; std::uint16_t duration = 0; std::string client_id; bool operator==(const connect&) const = default; };
-struct connack { return_code rc = return_code::accepted; bool operator==(const connack&) const = default; };
-struct willtopicreq { bool operator==(const willtopicreq&) const = default; };
+struct connect {
+    flags flag;
+    std::uint16_t duration = 0;
+    std::string client_id;
+    bool operator==(const connect&) const = default;
+};
+struct connack {
+    return_code rc = return_code::accepted;
+    bool operator==(const connack&) const = default;
+};
+struct willtopicreq {
+    bool operator==(const willtopicreq&) const = default;
+};
 /// An empty topic (a 2-byte message with no Flags octet) deletes the will (§5.4.7). Decode
 /// also takes a Flags octet with no WillTopic as that empty message (flags dropped), and
 /// encode writes an empty topic as the 2-byte form whatever `flag` holds.
-struct willtopic { flags flag; std::string topic; bool operator==(const willtopic&) const = default; };
-struct willmsgreq { bool operator==(const willmsgreq&) const = default; };
-struct willmsg { std::vector<std::uint8_t> message; bool operator==(const willmsg&) const = default; };
-struct register_ { std::uint16_t topic_id = 0; std::uint16_t msg_id = 0; std::string topic_name; bool operator==(const register_&) const = default; };
-struct regack { std::uint16_t topic_id = 0; std::uint16_t msg_id = 0; return_code rc = return_code::accepted; bool operator==(const regack&) const = default; };
+struct willtopic {
+    flags flag;
+    std::string topic;
+    bool operator==(const willtopic&) const = default;
+};
+struct willmsgreq {
+    bool operator==(const willmsgreq&) const = default;
+};
+struct willmsg {
+    std::vector<std::uint8_t> message;
+    bool operator==(const willmsg&) const = default;
+};
+struct register_ {
+    std::uint16_t topic_id = 0;
+    std::uint16_t msg_id = 0;
+    std::string topic_name;
+    bool operator==(const register_&) const = default;
+};
+struct regack {
+    std::uint16_t topic_id = 0;
+    std::uint16_t msg_id = 0;
+    return_code rc = return_code::accepted;
+    bool operator==(const regack&) const = default;
+};
 /// For a short topic name (topic_type short_name) topic_id holds the two characters,
 /// first character in the high byte, exactly as on the wire.
-struct publish { flags flag; std::uint16_t topic_id = 0; std::uint16_t msg_id = 0; std::vector<std::uint8_t> data; bool operator==(const publish&) const = default; };
-struct puback { std::uint16_t topic_id = 0; std::uint16_t msg_id = 0; return_code rc = return_code::accepted; bool operator==(const puback&) const = default; };
-struct pubrec { std::uint16_t msg_id = 0; bool operator==(const pubrec&) const = default; };
-struct pubrel { std::uint16_t msg_id = 0; bool operator==(const pubrel&) const = default; };
-struct pubcomp { std::uint16_t msg_id = 0; bool operator==(const pubcomp&) const = default; };
+struct publish {
+    flags flag;
+    std::uint16_t topic_id = 0;
+    std::uint16_t msg_id = 0;
+    std::vector<std::uint8_t> data;
+    bool operator==(const publish&) const = default;
+};
+struct puback {
+    std::uint16_t topic_id = 0;
+    std::uint16_t msg_id = 0;
+    return_code rc = return_code::accepted;
+    bool operator==(const puback&) const = default;
+};
+struct pubrec {
+    std::uint16_t msg_id = 0;
+    bool operator==(const pubrec&) const = default;
+};
+struct pubrel {
+    std::uint16_t msg_id = 0;
+    bool operator==(const pubrel&) const = default;
+};
+struct pubcomp {
+    std::uint16_t msg_id = 0;
+    bool operator==(const pubcomp&) const = default;
+};
 /// topic_type normal: topic_name holds the name (may contain wildcards);
 /// short_name: topic_name holds exactly 2 bytes; predefined: topic_id holds the id (§5.4.15).
-struct subscribe { flags flag; std::uint16_t msg_id = 0; std::string topic_name; std::uint16_t topic_id = 0; bool operator==(const subscribe&) const = default; };
+struct subscribe {
+    flags flag;
+    std::uint16_t msg_id = 0;
+    std::string topic_name;
+    std::uint16_t topic_id = 0;
+    bool operator==(const subscribe&) const = default;
+};
 /// Only flag.qos_level is meaningful (granted QoS, §5.4.16).
-struct suback { flags flag; std::uint16_t topic_id = 0; std::uint16_t msg_id = 0; return_code rc = return_code::accepted; bool operator==(const suback&) const = default; };
+struct suback {
+    flags flag;
+    std::uint16_t topic_id = 0;
+    std::uint16_t msg_id = 0;
+    return_code rc = return_code::accepted;
+    bool operator==(const suback&) const = default;
+};
 /// Same topic representation as subscribe (§5.4.17).
-struct unsubscribe { flags flag; std::uint16_t msg_id = 0; std::string topic_name; std::uint16_t topic_id = 0; bool operator==(const unsubscribe&) const = default; };
-struct unsuback { std::uint16_t msg_id = 0; bool operator==(const unsuback&) const = default; };
+struct unsubscribe {
+    flags flag;
+    std::uint16_t msg_id = 0;
+    std::string topic_name;
+    std::uint16_t topic_id = 0;
+    bool operator==(const unsubscribe&) const = default;
+};
+struct unsuback {
+    std::uint16_t msg_id = 0;
+    bool operator==(const unsuback&) const = default;
+};
 /// client_id is empty when the optional ClientId field is absent (§5.4.19).
-struct pingreq { std::string client_id; bool operator==(const pingreq&) const = default; };
-struct pingresp { bool operator==(const pingresp&) const = default; };
+struct pingreq {
+    std::string client_id;
+    bool operator==(const pingreq&) const = default;
+};
+struct pingresp {
+    bool operator==(const pingresp&) const = default;
+};
 /// duration present = the client goes to sleep for that many seconds (§5.4.21, §6.14).
-struct disconnect { std::optional<std::uint16_t> duration; bool operator==(const disconnect&) const = default; };
+struct disconnect {
+    std::optional<std::uint16_t> duration;
+    bool operator==(const disconnect&) const = default;
+};
 /// An empty topic (no Flags octet) deletes the will (§5.4.22); same rules as willtopic.
-struct willtopicupd { flags flag; std::string topic; bool operator==(const willtopicupd&) const = default; };
-struct willtopicresp { return_code rc = return_code::accepted; bool operator==(const willtopicresp&) const = default; };
-struct willmsgupd { std::vector<std::uint8_t> message; bool operator==(const willmsgupd&) const = default; };
-struct willmsgresp { return_code rc = return_code::accepted; bool operator==(const willmsgresp&) const = default; };
+struct willtopicupd {
+    flags flag;
+    std::string topic;
+    bool operator==(const willtopicupd&) const = default;
+};
+struct willtopicresp {
+    return_code rc = return_code::accepted;
+    bool operator==(const willtopicresp&) const = default;
+};
+struct willmsgupd {
+    std::vector<std::uint8_t> message;
+    bool operator==(const willmsgupd&) const = default;
+};
+struct willmsgresp {
+    return_code rc = return_code::accepted;
+    bool operator==(const willmsgresp&) const = default;
+};
 /// MQTT-SN 1.2 §5.5: forwarder encapsulation. `inner` holds the raw encapsulated MQTT-SN
 /// message, to be decoded with decode(). ctrl bits 1-0 are the radius; bits 7-2 are reserved.
 /// decode() has already checked that `inner` is a valid, non-encapsulated MQTT-SN message.
@@ -132,11 +234,11 @@ struct encapsulated {
     bool operator==(const encapsulated&) const = default;
 };
 
-using packet = std::variant<advertise, searchgw, gwinfo, connect, connack, willtopicreq, willtopic,
-                            willmsgreq, willmsg, register_, regack, publish, puback, pubcomp, pubrec,
-                            pubrel, subscribe, suback, unsubscribe, unsuback, pingreq, pingresp,
-                            disconnect, willtopicupd, willtopicresp, willmsgupd, willmsgresp,
-                            encapsulated>;
+using packet =
+    std::variant<advertise, searchgw, gwinfo, connect, connack, willtopicreq, willtopic, willmsgreq,
+                 willmsg, register_, regack, publish, puback, pubcomp, pubrec, pubrel, subscribe,
+                 suback, unsubscribe, unsuback, pingreq, pingresp, disconnect, willtopicupd,
+                 willtopicresp, willmsgupd, willmsgresp, encapsulated>;
 
 /// Why a datagram was not a valid MQTT-SN message.
 enum class decode_error : std::uint8_t {
