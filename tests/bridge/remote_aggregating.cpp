@@ -9,8 +9,7 @@
 
 #include "bridge/remote/aggregating_side.hpp"
 #include "common/uv/loop.hpp"
-#include "tests/bridge/remote_broker.hpp"
-#include "tests/bridge/remote_recorder.hpp"
+#include "tests/bridge/remote_fixture.hpp"
 #include "tests/support/run_until.hpp"
 
 using namespace snbridge;
@@ -23,29 +22,11 @@ using test::run_until;
 namespace {
 
 upstream_options options_for(const test::remote_broker& b) {
-    upstream_options o;
-    o.uri = b.uri();
-    o.client_id = "gw-agg";
-    o.reconnect_min = 100ms;
-    o.reconnect_max = 800ms;
-    o.connect_timeout = std::chrono::seconds(2);
-    return o;
+    return test::upstream_options_for(b, "gw-agg");
 }
 
-struct fixture {
-    explicit fixture(upstream_options o) {
-        auto s = aggregating_side::create(loop, std::move(o));
-        REQUIRE(s.has_value());
-        side = std::move(*s);
-        side->set_listener(rec);
-    }
-    ~fixture() {
-        bool done = false;
-        side->stop([&] { done = true; });
-        run_until(
-            loop, [&] { return done; }, 10s);
-        side.reset();
-    }
+struct fixture : test::side_fixture<aggregating_side> {
+    using side_fixture::side_fixture;
     void open(common::session_id id, const std::string& client, bool clean = true,
               std::optional<common::will_message> will = std::nullopt) {
         side->open(id, common::open_params{client, clean, 30, std::move(will), {}, {}});
@@ -58,9 +39,6 @@ struct fixture {
         return run_until(
             loop, [&] { return rec.subscribed.count(token) == 1; }, 10s);
     }
-    common::uv::loop loop;
-    test::recorder rec;
-    std::unique_ptr<aggregating_side> side;
 };
 
 } // namespace

@@ -7,8 +7,7 @@
 
 #include "bridge/remote/transparent_side.hpp"
 #include "common/uv/loop.hpp"
-#include "tests/bridge/remote_broker.hpp"
-#include "tests/bridge/remote_recorder.hpp"
+#include "tests/bridge/remote_fixture.hpp"
 #include "tests/support/run_until.hpp"
 
 using namespace snbridge;
@@ -21,39 +20,19 @@ using test::run_until;
 namespace {
 
 upstream_options options_for(const test::remote_broker& b) {
-    upstream_options o;
-    o.uri = b.uri();
-    o.client_id = "gw-transparent";
+    auto o = test::upstream_options_for(b, "gw-transparent");
     o.client_id_prefix = "sn-";
-    o.reconnect_min = 100ms;
-    o.reconnect_max = 800ms;
-    o.connect_timeout = std::chrono::seconds(2);
     return o;
 }
 
-struct fixture {
-    explicit fixture(upstream_options o) {
-        auto s = transparent_side::create(loop, std::move(o));
-        REQUIRE(s.has_value());
-        side = std::move(*s);
-        side->set_listener(rec);
-    }
-    ~fixture() {
-        bool done = false;
-        side->stop([&] { done = true; });
-        run_until(
-            loop, [&] { return done; }, 10s);
-        side.reset();
-    }
+struct fixture : test::side_fixture<transparent_side> {
+    using side_fixture::side_fixture;
     bool open(common::session_id id, const std::string& client, bool clean = true,
               std::optional<common::will_message> will = std::nullopt) {
         side->open(id, common::open_params{client, clean, 30, std::move(will), {}, {}});
         return run_until(
             loop, [&] { return rec.open_of(id).has_value(); }, 10s);
     }
-    common::uv::loop loop;
-    test::recorder rec;
-    std::unique_ptr<transparent_side> side;
 };
 
 } // namespace
