@@ -2,7 +2,7 @@
 # Installs what snbridge needs to build and test on Debian 12 (run as root). Idempotent: it
 # calls apt-get only when a package is missing.
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config ccache
+pkgs=(build-essential cmake pkg-config ccache libssl-dev
       libuv1-dev libpaho-mqttpp-dev libpaho-mqtt-dev libyaml-cpp-dev libexpected-dev
       libsqlite3-dev doctest-dev
       mosquitto mosquitto-clients openssl
