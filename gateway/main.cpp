@@ -176,7 +176,6 @@ int run(const options& opt, cfg::config config) {
     gw::gateway_core handler(gw::settings_from(config), **side, runtime,
                              [] { return gw::clock::now(); });
     handler.set_drop_counter(drops);
-    handler.set_deadline_hook([&runtime] { runtime.reschedule(); });
     if (auto started = runtime.start(handler); !started) {
         print_errors(started.error().message, true);
         return 1;

@@ -24,4 +24,21 @@ std::string_view to_string(session_state s) noexcept {
     return "?";
 }
 
+std::string to_string(const endpoint& e) {
+    std::string out = e.address.to_string();
+    if (e.via_forwarder) {
+        static constexpr char digits[] = "0123456789abcdef";
+        out += " node ";
+        for (const char ch : e.node_id) {
+            const auto c = static_cast<unsigned char>(ch);
+            out += digits[c >> 4];
+            out += digits[c & 15];
+        }
+        if (e.node_id.empty()) {
+            out += "-"; // §5.5 allows an empty Wireless Node Id
+        }
+    }
+    return out;
+}
+
 } // namespace snbridge::gateway

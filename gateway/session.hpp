@@ -1,15 +1,20 @@
 #pragma once
 
-// The gateway's state of one MQTT-SN client (MQTT-SN 1.2 §6.14), plain data owned by
-// gateway_core. Kept small: 10,000 sessions must fit in a few MB.
+// The gateway's state of one MQTT-SN client (MQTT-SN 1.2 §6.14), plain data owned by the
+// session_table. Kept small: 10,000 sessions must fit in a few MB. What exists only in some
+// states is typed and optional: the will, the exchange in flight towards the client, and the
+// requests waiting for the MQTT side, one struct per kind.
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "common/mqtt_side.hpp"
+#include "common/mqttsn/packet.hpp"
 #include "common/net_address.hpp"
 #include "gateway/datagram_handler.hpp"
 #include "gateway/delivery_queue.hpp"
@@ -24,6 +29,7 @@ struct endpoint {
     std::string node_id;
     /// Reached through a forwarder (answers are wrapped, even for an empty node id).
     bool via_forwarder = false;
+
     bool operator==(const endpoint&) const = default;
 };
 
@@ -41,7 +47,7 @@ struct endpoint_hash {
 enum class session_state : std::uint8_t {
     will_topic_wait, ///< WILLTOPICREQ sent
     will_msg_wait,   ///< WILLMSGREQ sent
-    open_wait,       ///< mqtt_side::open called, waiting for on_open
+    open_wait,       ///< mqtt_side::open called, waiting for its answer
     active,
     asleep,
     awake,
@@ -51,62 +57,106 @@ enum class session_state : std::uint8_t {
 
 [[nodiscard]] std::string_view to_string(session_state s) noexcept;
 
-/// What the gateway waits for from the client (one at a time, DESIGN.md).
-enum class inflight_kind : std::uint8_t { none, register_, publish, pubrel };
+/// The will handshake (§6.2) or the MQTT side's open is still under way.
+[[nodiscard]] constexpr bool is_handshake(session_state s) noexcept {
+    return s == session_state::will_topic_wait || s == session_state::will_msg_wait ||
+           s == session_state::open_wait;
+}
 
-/// A client QoS 1/2 PUBLISH (or SUBSCRIBE/UNSUBSCRIBE) waiting for the MQTT side.
-struct pending_upstream {
-    enum class kind : std::uint8_t { publish, subscribe, unsubscribe };
+/// What the gateway waits for from the client (one at a time, DESIGN.md).
+enum class inflight_kind : std::uint8_t { register_, publish, pubrel };
+
+/// The one outstanding exchange towards the client: a REGISTER, or the delivery queue's
+/// front PUBLISH (waiting for PUBACK/PUBREC) or its PUBREL (waiting for PUBCOMP).
+struct inflight_exchange {
+    inflight_kind kind = inflight_kind::publish;
+    std::uint16_t msg_id = 0;
+    std::uint16_t topic_id = 0;
+    common::mqttsn::topic_id_type topic_type = common::mqttsn::topic_id_type::normal;
+    /// Retransmissions so far (spec-decisions rule 8: at most N_retry).
+    std::uint8_t retries = 0;
+    time_point retry_at{};
+};
+
+/// A client's QoS 1/2 PUBLISH the MQTT side has not confirmed yet.
+struct pending_publish {
     std::uint32_t token = 0;
     std::uint16_t msg_id = 0;
     std::uint16_t topic_id = 0;
-    kind what = kind::publish;
-    std::uint8_t qos = 0;
+    std::uint8_t qos = 1;
 };
+
+/// A client's SUBSCRIBE the MQTT side has not answered yet.
+struct pending_subscribe {
+    std::uint32_t token = 0;
+    std::uint16_t msg_id = 0;
+    std::uint16_t topic_id = 0;
+    /// A normal topic name without wildcards: the SUBACK gives the client its topic id.
+    bool names_one_topic = false;
+};
+
+/// A client's UNSUBSCRIBE the MQTT side has not answered yet.
+struct pending_unsubscribe {
+    std::uint32_t token = 0;
+    std::uint16_t msg_id = 0;
+};
+
+using pending_request = std::variant<pending_publish, pending_subscribe, pending_unsubscribe>;
 
 struct session {
     common::session_id id = 0;
     std::string client_id;
     endpoint peer;
+    /// False once another ClientId connected from `peer` (spec-decisions rule 16): nothing
+    /// goes to `peer` for this session until its own CONNECT or PINGREQ(ClientId) binds it
+    /// to an address again.
+    bool reachable = true;
     session_state state = session_state::open_wait;
     bool clean_session = true;
     /// open() was called and close() not yet.
     bool mqtt_open = false;
     std::uint16_t keep_alive_s = 0;
     std::uint16_t sleep_s = 0;
-    /// Last datagram from the client (or the start of the current sleep period).
+    /// Last datagram from the client (or the CONNACK, or the start of the current sleep).
     time_point last_heard{};
-    /// Time of this session's live entry in the core's timer heap (max() = none).
+    /// Time of this session's live entry in the timer heap (max() = none).
     time_point scheduled = time_point::max();
+    /// Waits in the core's list of sessions to pump at the end of the turn.
+    bool pump_due = false;
 
-    // Will (§6.3, §6.4); no will while will_topic is empty.
-    std::string will_topic;
-    std::vector<std::uint8_t> will_payload;
-    std::uint8_t will_qos = 0;
-    bool will_retain = false;
-
+    /// §6.3, §6.4. WILLMSGUPD and WILLTOPICUPD are independent: a will message updated
+    /// before any will topic is kept here with an empty topic, and is no will (has_will()).
+    std::optional<common::will_message> will;
     topic_registry topics;
     delivery_queue queue;
-
-    // The one outstanding exchange towards the client (REGISTER, or the queue's front).
-    inflight_kind inflight = inflight_kind::none;
-    std::uint8_t retries = 0;
-    std::uint16_t inflight_msg_id = 0;
-    std::uint16_t inflight_topic_id = 0;
-    std::uint8_t inflight_topic_type = 0; ///< mqttsn::topic_id_type of the PUBLISH in flight
-    time_point retry_at{};
+    std::optional<inflight_exchange> inflight;
     std::uint16_t next_msg_id = 1;
-
-    std::vector<pending_upstream> pending;
+    std::vector<pending_request> pending;
     /// QoS 2 MsgIds PUBRECed and waiting for PUBREL (duplicate detection).
     std::vector<std::uint16_t> qos2_received;
 
-    [[nodiscard]] bool has_will() const noexcept { return !will_topic.empty(); }
+    [[nodiscard]] bool has_will() const noexcept { return will && !will->topic.empty(); }
+    /// The will the MQTT side publishes if the client is lost, if any.
+    [[nodiscard]] std::optional<common::will_message> will_to_publish() const {
+        return has_will() ? will : std::nullopt;
+    }
+    /// Client-side work the MQTT side still holds, bounded by max_pending_from_client.
+    [[nodiscard]] std::size_t pending_work() const noexcept {
+        return pending.size() + qos2_received.size();
+    }
     [[nodiscard]] std::uint16_t take_msg_id() noexcept {
         const std::uint16_t taken = next_msg_id;
         next_msg_id = static_cast<std::uint16_t>(next_msg_id == 0xFFFFu ? 1u : next_msg_id + 1u);
         return taken;
     }
 };
+
+} // namespace snbridge::gateway
+
+namespace snbridge::gateway {
+
+/// "127.0.0.1:40001", or "127.0.0.1:40001 node 0a0b" behind a forwarder (§5.5), as the log
+/// names a client whose ClientId is not known.
+[[nodiscard]] std::string to_string(const endpoint& e);
 
 } // namespace snbridge::gateway

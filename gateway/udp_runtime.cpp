@@ -40,6 +40,11 @@ udp_runtime::~udp_runtime() {
 common::result<void> udp_runtime::start(datagram_handler& handler) {
     handler_ = &handler;
     timer_ = std::make_unique<common::uv::timer>(loop_);
+    // The handler's deadline can move on anything the loop ran (a datagram, a tick, an MQTT-side
+    // event from Paho's mailbox or the MQTT listener): re-read it once per loop iteration,
+    // before the loop blocks.
+    before_wait_ = std::make_unique<common::uv::prepare>(loop_);
+    before_wait_->start([this] { reschedule(); });
     for (const auto& address : options_.listen) {
         if (auto r = open_listener(address); !r) {
             return r;
@@ -168,6 +173,9 @@ void udp_runtime::stop() noexcept {
     if (timer_) {
         timer_->close();
     }
+    if (before_wait_) {
+        before_wait_->close();
+    }
 }
 
 std::vector<common::net_address> udp_runtime::local_addresses() const {
@@ -195,7 +203,6 @@ void udp_runtime::on_datagram(std::size_t listener_index, const common::net_addr
         peer_listener_[from] = listener_index;
     }
     handler_->on_datagram(from, bytes, clock::now());
-    reschedule();
 }
 
 void udp_runtime::reschedule() {

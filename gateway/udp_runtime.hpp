@@ -18,6 +18,7 @@
 #include "common/net_address.hpp"
 #include "common/result.hpp"
 #include "common/uv/loop.hpp"
+#include "common/uv/prepare.hpp"
 #include "common/uv/timer.hpp"
 #include "common/uv/udp_socket.hpp"
 #include "gateway/datagram_handler.hpp"
@@ -64,10 +65,6 @@ public:
     /// Closes every socket and the timer (the loop frees them on its next run).
     void stop() noexcept;
 
-    /// Re-reads handler.next_deadline() and (re)arms the timer when it moved earlier. Call after
-    /// anything that changes the handler's timers outside on_datagram/on_tick (MQTT-side events).
-    void reschedule();
-
     /// The bound addresses, in listen order (the real port when the config said 0).
     [[nodiscard]] std::vector<common::net_address> local_addresses() const;
 
@@ -95,6 +92,8 @@ private:
     common::uv::udp_socket* socket_for(const common::net_address& to);
     /// True for the gateway's own multicast looped back to one of its sockets.
     [[nodiscard]] bool is_own_multicast(const common::net_address& from) const;
+    /// Re-reads handler.next_deadline() and (re)arms the timer when it moved earlier.
+    void reschedule();
 
     common::uv::loop& loop_;
     datagram_handler* handler_ = nullptr;
@@ -105,6 +104,7 @@ private:
     /// do not receive group traffic themselves). Receive only.
     std::vector<std::unique_ptr<common::uv::udp_socket>> group_sockets_;
     std::unique_ptr<common::uv::timer> timer_;
+    std::unique_ptr<common::uv::prepare> before_wait_;
     /// The deadline timer_ is armed for, if it is running. Re-armed only when the handler's
     /// next deadline moves earlier: a later one is found when the timer fires (early).
     std::optional<clock::time_point> armed_;

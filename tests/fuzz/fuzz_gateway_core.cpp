@@ -231,7 +231,7 @@ void run(std::span<const std::uint8_t> in) {
             if (s->topics.size() > settings.max_topics_per_client) {
                 broken("a topic table exceeds max_topics_per_client");
             }
-            if (s->pending.size() + s->qos2_received.size() > settings.max_pending_from_client) {
+            if (s->pending_work() > settings.max_pending_from_client) {
                 broken("client-side pending work exceeds max_pending_from_client");
             }
         }

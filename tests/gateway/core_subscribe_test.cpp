@@ -135,7 +135,7 @@ TEST_CASE("one QoS 1/2 message in flight at a time; the rest wait in order") {
     const auto* s = sc.core.find_session("s1");
     REQUIRE(s != nullptr);
     CHECK(s->queue.empty());
-    CHECK(s->inflight == inflight_kind::none);
+    CHECK(!s->inflight.has_value());
 }
 
 TEST_CASE("DESIGN rule 8: T_retry 10 s, N_retry 5, DUP set; then the client is Lost + will") {

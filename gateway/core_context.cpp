@@ -1,0 +1,98 @@
+#include "gateway/core_context.hpp"
+
+#include <utility>
+
+#include "gateway/supervision.hpp"
+
+namespace snbridge::gateway {
+
+std::string_view to_string(drop_reason r) noexcept {
+    switch (r) {
+    case drop_reason::malformed:
+        return "malformed";
+    case drop_reason::unexpected_type:
+        return "unexpected_type";
+    case drop_reason::not_connected:
+        return "not_connected";
+    case drop_reason::nested_encapsulation:
+        return "nested_encapsulation";
+    case drop_reason::qos_minus_one_name:
+        return "qos_minus_one_normal_topic";
+    case drop_reason::qos_minus_one_sender:
+        return "qos_minus_one_sender";
+    case drop_reason::qos_minus_one_topic:
+        return "qos_minus_one_topic";
+    case drop_reason::queue_full:
+        return "session_queue_full";
+    case drop_reason::sleep_buffer_full:
+        return "sleep_buffer_full";
+    case drop_reason::too_long:
+        return "too_long";
+    case drop_reason::topic_table_full:
+        return "topic_table_full";
+    case drop_reason::register_rejected:
+        return "register_rejected";
+    case drop_reason::no_session:
+        return "no_session";
+    case drop_reason::max_clients:
+        return "max_clients";
+    case drop_reason::unreachable:
+        return "address_taken";
+    case drop_reason::count_:
+        break;
+    }
+    return "unknown";
+}
+
+core_context::core_context(core_settings s, common::mqtt_side& mqtt, datagram_sink& sink,
+                           now_source now_fn)
+    : settings(std::move(s))
+    , predefined(settings.predefined, settings.client_predefined)
+    , side(mqtt)
+    , out(sink)
+    , now(std::move(now_fn)) {}
+
+void core_context::send(const session& s, const common::mqttsn::packet& p,
+                        std::string_view topic_name) {
+    if (!s.reachable) {
+        count_drop(drop_reason::unreachable, nullptr);
+        return;
+    }
+    if (!out.send(s.peer, p, s.client_id, topic_name)) {
+        count_drop(drop_reason::too_long, &s.peer);
+    }
+}
+
+void core_context::reply(const endpoint& to, const common::mqttsn::packet& p, std::uint8_t radius) {
+    if (!out.send(to, p, to_string(to), {}, radius)) {
+        count_drop(drop_reason::too_long, &to);
+    }
+}
+
+void core_context::count_drop(drop_reason r, const endpoint* from, std::size_t size) {
+    ++drops[static_cast<std::size_t>(r)];
+    if (drop_log == nullptr) {
+        return;
+    }
+    if (from == nullptr) {
+        drop_log->drop(to_string(r), common::net_address{}, size, now(),
+                       "message from the MQTT side");
+        return;
+    }
+    drop_log->drop(to_string(r), from->address, size != 0 ? size : datagram_size, now());
+}
+
+void core_context::schedule(session& s) {
+    if (const auto d = supervision::deadline_of(settings, s)) {
+        timers.arm(s, *d);
+    }
+}
+
+void core_context::pump_later(session& s) {
+    if (!s.pump_due) {
+        s.pump_due = true;
+        pump_queue.push_back(s.id);
+    }
+}
+
+} // namespace snbridge::gateway

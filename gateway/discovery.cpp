@@ -1,0 +1,27 @@
+#include "gateway/discovery.hpp"
+
+#include <algorithm>
+
+namespace snbridge::gateway::discovery {
+
+namespace mqttsn = common::mqttsn;
+
+void advertise(core_context& cx) {
+    const auto duration = static_cast<std::uint16_t>(
+        std::min<std::uint32_t>(cx.settings.advertise_interval_s, 0xFFFF));
+    cx.out.multicast(mqttsn::advertise{cx.settings.gateway_id, duration}, 0);
+}
+
+void on_searchgw(core_context& cx, const endpoint& from, const mqttsn::searchgw& g) {
+    const mqttsn::packet info{mqttsn::gwinfo{cx.settings.gateway_id, {}}};
+    if (from.via_forwarder) {
+        cx.reply(from, info, g.radius); // the forwarder broadcasts it on its side (§5.5)
+        return;
+    }
+    cx.out.multicast(info, g.radius);
+    if (cx.settings.gwinfo_unicast) {
+        cx.reply(from, info);
+    }
+}
+
+} // namespace snbridge::gateway::discovery

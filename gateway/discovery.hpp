@@ -1,0 +1,16 @@
+#pragma once
+
+// Gateway discovery (MQTT-SN 1.2 §6.1): ADVERTISE every T_ADV, GWINFO in answer to
+// SEARCHGW.
+
+#include "common/mqttsn/packet.hpp"
+#include "gateway/core_context.hpp"
+
+namespace snbridge::gateway::discovery {
+
+/// ADVERTISE to the multicast groups (§5.4.1: GwId and the time to the next one).
+void advertise(core_context& cx);
+/// GWINFO to the SEARCHGW's radius, and unicast to its sender (spec-decisions rule 9).
+void on_searchgw(core_context& cx, const endpoint& from, const common::mqttsn::searchgw& g);
+
+} // namespace snbridge::gateway::discovery
