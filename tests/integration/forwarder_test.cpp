@@ -103,9 +103,10 @@ TEST_CASE("forwarder encapsulation: CONNECT/REGISTER/PUBLISH/DISCONNECT round tr
     // DISCONNECT -> DISCONNECT.
     CHECK(exchange({0x02, 0x18}) == bytes{0x02, 0x18});
 
-    // The verbose log shows the node's own message, from the forwarder's address.
+    // The verbose log shows the node's own message, from the forwarder's address and the
+    // node's Wireless Node Id (§5.5).
     CHECK(gw.output().find(
               "Received CONNECT from 127.0.0.1:" + std::to_string(forwarder.local().port) +
-              " (c1, k60, 'fwd-node')") != std::string::npos);
+              " node abcd01 (c1, k60, 'fwd-node')") != std::string::npos);
     CHECK(gw.stop(10s) == 0);
 }
