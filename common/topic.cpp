@@ -1,5 +1,6 @@
 #include "common/topic.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace snbridge::common::topic {
@@ -68,13 +69,15 @@ namespace {
     return len;
 }
 
-/// One pass over a name or filter: UTF-8 and NUL rules, plus where wildcards may stand.
+/// One pass over a name or filter: UTF-8 and NUL rules, where wildcards may stand, and the
+/// level bound.
 template <bool is_filter>
-[[nodiscard]] bool valid_topic(std::string_view s) noexcept {
+[[nodiscard]] bool valid_topic(std::string_view s, const limits& l) noexcept {
     if (!valid_length(s)) {
         return false;
     }
     const std::size_t n = s.size();
+    std::size_t levels = 1;
     std::size_t i = 0;
     while (i < n) {
         const char c = s[i];
@@ -88,6 +91,12 @@ template <bool is_filter>
         }
         if (c == '\0') {
             return false; // MQTT 3.1.1 §1.5.3: U+0000 must not appear
+        }
+        if (c == separator) {
+            ++levels;
+            if (levels > l.max_levels) {
+                return false; // early: a deep topic is refused without reading the rest
+            }
         }
         if (c == single_level || c == multi_level) {
             if constexpr (!is_filter) {
@@ -104,7 +113,7 @@ template <bool is_filter>
         }
         ++i;
     }
-    return true;
+    return levels <= l.max_levels; // max_levels 0 refuses even a one-level topic
 }
 
 } // namespace
@@ -129,12 +138,16 @@ bool valid_utf8(std::string_view text) noexcept {
     return true;
 }
 
-bool valid_name(std::string_view name) noexcept {
-    return valid_topic<false>(name);
+std::size_t level_count(std::string_view topic) noexcept {
+    return 1 + static_cast<std::size_t>(std::count(topic.begin(), topic.end(), separator));
 }
 
-bool valid_filter(std::string_view filter) noexcept {
-    return valid_topic<true>(filter);
+bool valid_name(std::string_view name, const limits& l) noexcept {
+    return valid_topic<false>(name, l);
+}
+
+bool valid_filter(std::string_view filter, const limits& l) noexcept {
+    return valid_topic<true>(filter, l);
 }
 
 bool has_wildcard(std::string_view filter) noexcept {

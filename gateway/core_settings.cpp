@@ -22,6 +22,10 @@ core_settings settings_from(const config::config& c) {
     s.max_queued_messages = m.max_queued_messages;
     s.sleep_buffer_size = m.sleep_buffer_size;
     s.max_pending_from_client = m.max_pending_from_client;
+    // Read in every mode, not only `broker`: a topic the broker would refuse must be refused
+    // at REGISTER/SUBSCRIBE (REGACK/SUBACK with a rejection code), not accepted there and then
+    // answered with PUBACK 0x01 on every PUBLISH to it.
+    s.topic_limits.max_levels = c.broker.max_topic_levels;
     for (const auto& p : c.topics.predefined) {
         if (p.client_id.empty()) {
             s.predefined.push_back(predefined_topic{p.id, p.name});

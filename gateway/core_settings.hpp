@@ -2,8 +2,8 @@
 
 // The settings of the MQTT-SN session core (gateway_core): timers, limits, discovery,
 // predefined topics and QoS −1 senders, as plain values with their documented defaults
-// (docs/configuration.md, `mqttsn:`, `topics:`, `clients:`). main.cpp fills it from the YAML
-// config; tests build it directly.
+// (docs/configuration.md, `mqttsn:`, `topics:`, `clients:`, and `broker.max_topic_levels`).
+// main.cpp fills it from the YAML config; tests build it directly.
 
 #include <chrono>
 #include <cstdint>
@@ -13,6 +13,7 @@
 
 #include "common/address_prefix.hpp"
 #include "common/net_address.hpp"
+#include "common/topic.hpp"
 
 namespace snbridge::config {
 struct config;
@@ -65,6 +66,10 @@ struct core_settings {
     /// Client QoS 1/2 PUBLISHes (and SUBSCRIBE/UNSUBSCRIBE) waiting for the MQTT side, per
     /// session; beyond it PUBACK/SUBACK 0x01.
     std::uint16_t max_pending_from_client = 8;
+    /// Bounds on the topic names of REGISTER and PUBLISH and the topic filters of SUBSCRIBE,
+    /// for common::topic::valid_name / valid_filter. From `broker.max_topic_levels` in every
+    /// mode: the one level bound, shared with the built-in broker.
+    common::topic::limits topic_limits;
 
     // --- topics: --------------------------------------------------------------------------
     std::vector<predefined_topic> predefined;
@@ -79,7 +84,8 @@ struct core_settings {
     bool operator==(const core_settings&) const = default;
 };
 
-/// The core's settings from the YAML config (`gateway:`, `mqttsn:`, `topics:`, `clients:`).
+/// The core's settings from the YAML config (`gateway:`, `mqttsn:`, `topics:`, `clients:`, and
+/// `broker.max_topic_levels` whatever the mode).
 [[nodiscard]] core_settings settings_from(const config::config& c);
 
 } // namespace snbridge::gateway

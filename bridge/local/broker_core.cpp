@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "common/topic.hpp"
 
 namespace snbridge::bridge::local {
 
@@ -193,7 +194,7 @@ void broker_core::set_will(connection_id conn, std::optional<common::will_messag
 std::optional<std::uint8_t> broker_core::subscribe(connection_id conn, std::string_view filter,
                                                    std::uint8_t qos) {
     session* s = find(conn);
-    if (s == nullptr || !valid_topic_filter(filter, limits_.max_topic_levels)) {
+    if (s == nullptr || !common::topic::valid_filter(filter, limits_.topic_limits())) {
         ++stats_.refused_subscriptions;
         return std::nullopt;
     }
@@ -217,7 +218,7 @@ std::optional<std::uint8_t> broker_core::subscribe(connection_id conn, std::stri
 void broker_core::send_retained(connection_id conn, std::string_view filter,
                                 std::uint8_t granted_qos) {
     session* s = find(conn);
-    if (s == nullptr || !valid_topic_filter(filter, limits_.max_topic_levels)) {
+    if (s == nullptr || !common::topic::valid_filter(filter, limits_.topic_limits())) {
         return;
     }
     retained_.match(filter, [&](const message_ptr& msg) {
@@ -254,7 +255,7 @@ bool broker_core::publish(common::mqtt_message&& msg) {
 }
 
 bool broker_core::route(const common::mqtt_message& msg, common::mqtt_message* movable) {
-    if (msg.qos > 2 || !valid_topic_name(msg.topic, limits_.max_topic_levels)) {
+    if (msg.qos > 2 || !common::topic::valid_name(msg.topic, limits_.topic_limits())) {
         ++stats_.rejected_publishes;
         return false;
     }

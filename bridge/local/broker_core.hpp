@@ -39,6 +39,7 @@
 #include "bridge/local/retained_store.hpp"
 #include "bridge/local/subscription_tree.hpp"
 #include "common/mqtt_side.hpp"
+#include "common/topic.hpp"
 
 namespace snbridge::bridge::local {
 
@@ -49,6 +50,11 @@ struct broker_limits {
     std::size_t max_queued_messages = 1000;         ///< per offline persistent session
     std::size_t max_retained_messages = 10000;      ///< topics holding a retained message
     std::size_t max_topic_levels = 64;              ///< levels in a topic name or filter
+
+    /// The topic rules' bounds (common::topic::valid_name / valid_filter) these limits imply.
+    [[nodiscard]] common::topic::limits topic_limits() const noexcept {
+        return {.max_levels = max_topic_levels};
+    }
 };
 
 /// Counters for logs and tests. Monotonic.

@@ -18,9 +18,10 @@
 
 namespace snbridge::bridge::local {
 
-/// Topic filter -> (key, granted QoS) index. Filters must be valid (valid_topic_filter);
-/// topic names passed to match() must be valid (valid_topic_name). Not thread-safe: loop
-/// thread only, like the whole broker core.
+/// Topic filter -> (key, granted QoS) index. Filters must be valid (common::topic::
+/// valid_filter); topic names passed to match() must be valid (common::topic::valid_name).
+/// Both bound the levels, and so the recursion depth here. Not thread-safe: loop thread only,
+/// like the whole broker core.
 template <class Key>
 class subscription_tree {
 public:

@@ -1,8 +1,9 @@
 #pragma once
 
 // Small helpers shared by the built-in broker's two topic trees: a cursor that walks a topic
-// name or filter one level at a time without allocating, a transparent string hash for
-// heterogeneous lookup, and the topic rules the broker enforces (MQTT 3.1.1 §4.7).
+// name or filter one level at a time without allocating, and a transparent string hash for
+// heterogeneous lookup. The topic rules themselves (MQTT 3.1.1 §4.7, and the level bound
+// that keeps these trees shallow) are common::topic's, shared with the MQTT-SN gateway.
 
 #include <cstddef>
 #include <functional>
@@ -42,12 +43,5 @@ struct level_cursor {
         return level;
     }
 };
-
-/// common::topic::valid_name (MQTT 3.1.1 §4.7.3, §1.5.3), and at most `max_levels` levels (a
-/// configured bound that keeps tree depth, and so recursion depth, small).
-[[nodiscard]] bool valid_topic_name(std::string_view topic, std::size_t max_levels) noexcept;
-
-/// common::topic::valid_filter (MQTT 3.1.1 §4.7.1), and at most `max_levels` levels.
-[[nodiscard]] bool valid_topic_filter(std::string_view filter, std::size_t max_levels) noexcept;
 
 } // namespace snbridge::bridge::local

@@ -1,4 +1,5 @@
-// The built-in broker's topic rules and trees, as tables (MQTT 3.1.1 §4.7).
+// The built-in broker's topic rules (common::topic with the broker's level bound) and trees,
+// as tables (MQTT 3.1.1 §4.7).
 
 #include <algorithm>
 #include <memory>
@@ -10,10 +11,10 @@
 
 #include "bridge/local/retained_store.hpp"
 #include "bridge/local/subscription_tree.hpp"
-#include "bridge/local/topic_levels.hpp"
 #include "common/topic.hpp"
 
 using namespace snbridge::bridge::local;
+namespace topic = snbridge::common::topic;
 
 namespace {
 
@@ -82,24 +83,24 @@ TEST_CASE("local topic rules: valid names and filters") {
     };
     for (const auto& r : table) {
         CAPTURE(r.text);
-        CHECK(valid_topic_name(r.text, 64) == r.name);
-        CHECK(valid_topic_filter(r.text, 64) == r.filter);
+        CHECK(topic::valid_name(r.text, {.max_levels = 64}) == r.name);
+        CHECK(topic::valid_filter(r.text, {.max_levels = 64}) == r.filter);
     }
-    CHECK(valid_topic_name(std::string(65535, 'x'), 64));
-    CHECK_FALSE(valid_topic_name(std::string(65536, 'x'), 64));
+    CHECK(topic::valid_name(std::string(65535, 'x'), {.max_levels = 64}));
+    CHECK_FALSE(topic::valid_name(std::string(65536, 'x'), {.max_levels = 64}));
     // The level bound: 3 levels allowed, 4 refused.
-    CHECK(valid_topic_name("a/b/c", 3));
-    CHECK_FALSE(valid_topic_name("a/b/c/d", 3));
-    CHECK(valid_topic_filter("a/+/#", 3));
-    CHECK_FALSE(valid_topic_filter("a/+/c/#", 3));
+    CHECK(topic::valid_name("a/b/c", {.max_levels = 3}));
+    CHECK_FALSE(topic::valid_name("a/b/c/d", {.max_levels = 3}));
+    CHECK(topic::valid_filter("a/+/#", {.max_levels = 3}));
+    CHECK_FALSE(topic::valid_filter("a/+/c/#", {.max_levels = 3}));
 }
 
 TEST_CASE("local subscription_tree: match table, one filter at a time") {
     for (const auto& r : match_table) {
         CAPTURE(r.filter);
         CAPTURE(r.topic);
-        REQUIRE(valid_topic_filter(r.filter, 64));
-        REQUIRE(valid_topic_name(r.topic, 64));
+        REQUIRE(topic::valid_filter(r.filter, {.max_levels = 64}));
+        REQUIRE(topic::valid_name(r.topic, {.max_levels = 64}));
         subscription_tree<int> tree;
         CHECK(tree.insert(r.filter, 7, 1));
         int hits = 0;

@@ -17,6 +17,12 @@ using namespace std::string_view_literals;
 
 namespace {
 
+/// The default bound (broker.max_topic_levels: 64).
+constexpr topic::limits defaults{};
+/// No bound at all: 65535 bytes hold at most 65536 levels. The syntax tables use it, so they
+/// test MQTT 3.1.1 §4.7 alone.
+constexpr topic::limits unbounded{.max_levels = topic::max_length + 1};
+
 struct match_case {
     std::string_view filter;
     std::string_view name;
@@ -100,8 +106,8 @@ TEST_CASE("topic: filter matching table (MQTT 3.1.1 §4.7)") {
         CAPTURE(c.filter);
         CAPTURE(c.name);
         // Every row uses a valid filter and a valid name, so it tests matching alone.
-        REQUIRE(topic::valid_filter(c.filter));
-        REQUIRE(topic::valid_name(c.name));
+        REQUIRE(topic::valid_filter(c.filter, defaults));
+        REQUIRE(topic::valid_name(c.name, defaults));
         CHECK(topic::matches(c.filter, c.name) == c.expected);
     }
 }
@@ -131,7 +137,7 @@ TEST_CASE("topic: valid and invalid topic names (MQTT 3.1.1 §4.7.1, §4.7.3, §
     };
     for (const auto name : valid) {
         CAPTURE(name);
-        CHECK(topic::valid_name(name));
+        CHECK(topic::valid_name(name, unbounded));
     }
     const std::string_view invalid[] = {
         "",
@@ -160,7 +166,7 @@ TEST_CASE("topic: valid and invalid topic names (MQTT 3.1.1 §4.7.1, §4.7.3, §
     };
     for (const auto name : invalid) {
         CAPTURE(name);
-        CHECK_FALSE(topic::valid_name(name));
+        CHECK_FALSE(topic::valid_name(name, unbounded));
     }
 }
 
@@ -195,7 +201,7 @@ TEST_CASE("topic: valid and invalid topic filters (MQTT 3.1.1 §4.7.1)") {
     };
     for (const auto filter : valid) {
         CAPTURE(filter);
-        CHECK(topic::valid_filter(filter));
+        CHECK(topic::valid_filter(filter, unbounded));
     }
     const std::string_view invalid[] = {
         "",
@@ -221,14 +227,121 @@ TEST_CASE("topic: valid and invalid topic filters (MQTT 3.1.1 §4.7.1)") {
     };
     for (const auto filter : invalid) {
         CAPTURE(filter);
-        CHECK_FALSE(topic::valid_filter(filter));
+        CHECK_FALSE(topic::valid_filter(filter, unbounded));
     }
+}
+
+namespace {
+
+/// "a/a/.../a" with `n` levels, the last one `last` (e.g. "#" for a filter).
+std::string n_levels(std::size_t n, std::string_view last = "a") {
+    std::string out;
+    for (std::size_t i = 1; i < n; ++i) {
+        out += "a/";
+    }
+    out += last;
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("topic: level_count counts empty levels and wildcards (MQTT 3.1.1 §4.7.1.1)") {
+    struct row {
+        std::string_view topic;
+        std::size_t levels;
+    };
+    const row table[] = {
+        {"a", 1},     {"#", 1},           {"+", 1},     {"a/", 2},
+        {"/a", 2},    {"/", 2},           {"//", 3},    {"a//b", 3},
+        {"a/b/c", 3}, {"a/+/#", 3},       {"+/+/#", 3}, {"$SYS/monitor/Clients", 3},
+        {"/#", 2},    {"h\xC3\xA4/x", 2},
+    };
+    for (const auto& r : table) {
+        CAPTURE(r.topic);
+        CHECK(topic::level_count(r.topic) == r.levels);
+    }
+    CHECK(topic::level_count(n_levels(64)) == 64);
+    CHECK(topic::level_count(std::string(topic::max_length, '/')) == topic::max_length + 1);
+}
+
+TEST_CASE("topic: the level bound (topic::limits, broker.max_topic_levels)") {
+    struct row {
+        std::string text;
+        std::size_t max_levels;
+        bool name;   // valid_name
+        bool filter; // valid_filter
+    };
+    const row table[] = {
+        // Exactly max_levels is accepted; one more is refused.
+        {"a/b/c", 3, true, true},
+        {"a/b/c/d", 3, false, false},
+        {n_levels(64), 64, true, true},
+        {n_levels(65), 64, false, false},
+        {n_levels(32768), 32768, true, true}, // the largest broker.max_topic_levels
+        {n_levels(32769), 32768, false, false},
+        {"a", 1, true, true},
+        {"a/b", 1, false, false},
+        // Empty levels count: "a/" and "/" have 2 levels.
+        {"a/", 2, true, true},
+        {"a/", 1, false, false},
+        {"/", 1, false, false},
+        {"//", 2, false, false},
+        // Wildcards count as levels in a filter.
+        {"a/+/#", 3, false, true},
+        {"a/+/#", 2, false, false},
+        {"a/#", 1, false, false},
+        {"#", 1, false, true},
+        {"+/+", 2, false, true},
+        {n_levels(64, "#"), 64, false, true},
+        {n_levels(65, "#"), 64, false, false},
+        {n_levels(65, "+"), 64, false, false},
+        // max_levels 0 refuses everything.
+        {"a", 0, false, false},
+        {"#", 0, false, false},
+    };
+    for (const auto& r : table) {
+        CAPTURE(r.text.substr(0, 40));
+        CAPTURE(r.text.size());
+        CAPTURE(r.max_levels);
+        const topic::limits l{.max_levels = r.max_levels};
+        CHECK(topic::valid_name(r.text, l) == r.name);
+        CHECK(topic::valid_filter(r.text, l) == r.filter);
+    }
+}
+
+TEST_CASE("topic: invalid UTF-8 is refused in names and filters at any level (§1.5.3)") {
+    const std::string_view invalid[] = {
+        "\xC0\x80"sv,               // overlong U+0000 (C0 80)
+        "a/\xC0\x80"sv,             // ... in a later level
+        "\xED\xA0\x80"sv,           // U+D800, a surrogate (ED A0 80)
+        "sensors/\xED\xA0\x80/t"sv, // ... in a middle level
+        "\xF4\x90\x80\x80"sv,       // U+110000, above U+10FFFF (F4 90 80 80)
+        "a/\xF4\x90\x80\x80"sv,
+        "\xE2\x82"sv,   // truncated 3-byte sequence (E2 82 of U+20AC)
+        "\xE2\x82/a"sv, // ... cut by the separator
+        "a/\xE2\x82"sv, // ... at the end
+        "\0"sv,         // U+0000
+        "a\0b"sv,
+        "a/\0"sv,
+        "a/\0/#"sv, // a NUL is refused in a filter too
+    };
+    for (const auto text : invalid) {
+        CAPTURE(text);
+        CHECK_FALSE(topic::valid_name(text, defaults));
+        CHECK_FALSE(topic::valid_filter(text, defaults));
+        CHECK_FALSE(topic::valid_name(text, unbounded));
+        CHECK_FALSE(topic::valid_filter(text, unbounded));
+    }
+    // The same sequences well-formed are accepted.
+    CHECK(topic::valid_name("a/\xE2\x82\xAC", defaults));   // U+20AC
+    CHECK(topic::valid_name("\xF4\x8F\xBF\xBF", defaults)); // U+10FFFF
+    CHECK(topic::valid_filter("\xE2\x82\xAC/#", defaults));
 }
 
 TEST_CASE("topic: a name is a filter that matches exactly itself") {
     for (const auto& c : match_table) {
         CAPTURE(c.name);
-        CHECK(topic::valid_filter(c.name));
+        CHECK(topic::valid_filter(c.name, defaults));
         CHECK(topic::matches(c.name, c.name));
         CHECK_FALSE(topic::has_wildcard(c.name));
     }
@@ -310,7 +423,7 @@ TEST_CASE("topic: matches agrees with a reference matcher on random filters and 
                 filter += name_levels[pick(std::size(name_levels))];
             }
         }
-        if (!topic::valid_filter(filter) || !topic::valid_name(name)) {
+        if (!topic::valid_filter(filter, defaults) || !topic::valid_name(name, defaults)) {
             continue;
         }
         CAPTURE(filter);
