@@ -106,7 +106,7 @@ void on_willtopic(core_context& cx, session& s, const mqttsn::willtopic& w) {
         open_mqtt_side(cx, s);
         return;
     }
-    if (!common::topic::valid_name(w.topic)) {
+    if (!common::topic::valid_name(w.topic, cx.settings.topic_limits)) {
         cx.send(s, mqttsn::connack{return_code::not_supported});
         s.state = session_state::disconnected;
         supervision::end_session(cx, s);
@@ -153,7 +153,7 @@ void on_opened(core_context& cx, session& s, common::open_status status, time_po
 void on_willtopicupd(core_context& cx, session& s, const mqttsn::willtopicupd& u) {
     if (u.topic.empty()) {
         s.will.reset(); // §6.4: an empty WILLTOPICUPD deletes the will topic and message
-    } else if (!common::topic::valid_name(u.topic)) {
+    } else if (!common::topic::valid_name(u.topic, cx.settings.topic_limits)) {
         cx.send(s, mqttsn::willtopicresp{return_code::not_supported});
         return;
     } else {

@@ -64,7 +64,10 @@ std::string_view topic_of(const core_context& cx, const session& s, mqttsn::topi
 void on_publish(core_context& cx, session& s, mqttsn::publish& p) {
     std::array<char, 2> short_buf{};
     const std::string_view topic = topic_of(cx, s, p.flag.topic_type, p.topic_id, short_buf);
-    if (topic.empty() || !common::topic::valid_name(topic)) {
+    // A normal id's name was checked when it was registered (REGISTER, SUBSCRIBE, or the
+    // MQTT side's own name); a short or predefined name is checked here.
+    if (topic.empty() || (p.flag.topic_type != mqttsn::topic_id_type::normal &&
+                          !common::topic::valid_name(topic, cx.settings.topic_limits))) {
         // §6.6, §6.7: whatever the QoS, an unknown topic id gets PUBACK "invalid topic id";
         // so does a short name that is no MQTT topic name (congestion would make the client
         // wait T_WAIT and retry in vain).
@@ -116,7 +119,7 @@ void on_publish_minus_one(core_context& cx, const endpoint& from, mqttsn::publis
         break;
     }
     const auto& allowed = cx.settings.qos_minus_one_topics;
-    if (topic.empty() || !common::topic::valid_name(topic) ||
+    if (topic.empty() || !common::topic::valid_name(topic, cx.settings.topic_limits) ||
         (!allowed.empty() && std::find(allowed.begin(), allowed.end(), topic) == allowed.end())) {
         cx.count_drop(drop_reason::qos_minus_one_topic, &from);
         return;

@@ -10,7 +10,7 @@ using mqttsn::return_code;
 void on_register(core_context& cx, session& s, const mqttsn::register_& r) {
     // §6.5. A REGISTER never carries wildcards (§6.10), nor anything else the MQTT side
     // refuses: the refusal comes now (0x02), not as congestion on every PUBLISH later.
-    if (!common::topic::valid_name(r.topic_name)) {
+    if (!common::topic::valid_name(r.topic_name, cx.settings.topic_limits)) {
         cx.send(s, mqttsn::regack{0, r.msg_id, return_code::invalid_topic_id});
         return;
     }

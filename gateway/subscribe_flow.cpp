@@ -28,7 +28,7 @@ constexpr return_code refused_filter = return_code::not_supported;
 wanted resolve(core_context& cx, session& s, const mqttsn::subscribe& r) {
     switch (r.flag.topic_type) {
     case mqttsn::topic_id_type::normal: {
-        if (!common::topic::valid_filter(r.topic_name)) {
+        if (!common::topic::valid_filter(r.topic_name, cx.settings.topic_limits)) {
             return {.refusal = refused_filter};
         }
         if (common::topic::has_wildcard(r.topic_name)) {
@@ -53,7 +53,7 @@ wanted resolve(core_context& cx, session& s, const mqttsn::subscribe& r) {
     }
     case mqttsn::topic_id_type::short_name:
         // §5.4.15: the SUBACK topic id is not relevant for short names.
-        if (!common::topic::valid_filter(r.topic_name)) {
+        if (!common::topic::valid_filter(r.topic_name, cx.settings.topic_limits)) {
             return {.refusal = refused_filter};
         }
         return {.filter = r.topic_name};

@@ -21,14 +21,14 @@ TEST_CASE("§5.3.1 spec-decisions rule 16: a CONNECT with another ClientId from 
           "nothing of A reaches B, A is reached again from its own address") {
     world w;
     w.connect(ca, "A", 600);
-    w.in(ca, sn({hx("12 20 00 01"), tx("t/a")})); // SUBSCRIBE QoS 1 "t/a", MsgId 1
+    w.in(ca, sn({hx("12 20 00 01"), tx("t/a")}));            // SUBSCRIBE QoS 1 "t/a", MsgId 1
     CHECK(w.take(ca) == strings{"08 13 20 00 01 00 01 00"}); // SUBACK q1, TopicId 1, MsgId 1
     w.mqtt_publish("t/a", "x", 1);
     CHECK(w.take(ca) == strings{publish_q1_id1}); // A's message in flight, not acked
 
     w.connect(ca, "B", 600); // B now owns 10.0.0.1:5000
     w.mqtt_publish("t/a", "x", 1);
-    w.advance(25s); // A's T_retry passes twice
+    w.advance(25s);          // A's T_retry passes twice
     CHECK(w.take().empty()); // neither A's retransmission nor A's next message goes to B
     CHECK(w.core.state_of("A") == session_state::active); // A keeps its session
 
@@ -37,7 +37,7 @@ TEST_CASE("§5.3.1 spec-decisions rule 16: a CONNECT with another ClientId from 
     CHECK(w.take(cb) == strings{"02 17"}); // PINGRESP
     w.advance(10s);
     CHECK(w.take(cb) == strings{publish_q1_id1_dup});
-    w.in(cb, hx("07 0D 00 01 00 01 00")); // PUBACK
+    w.in(cb, hx("07 0D 00 01 00 01 00"));                    // PUBACK
     CHECK(w.take(cb) == strings{"08 0C 20 00 01 00 02 78"}); // the second message, MsgId 2
     // B, on the address A had, sees nothing of A, and B's own session works.
     w.in(ca, hx("02 16"));
@@ -66,9 +66,9 @@ TEST_CASE("spec-decisions rule 17: a QoS 1 publisher subscribed to its own topic
     w.connect(ca, "s1");
     w.in(ca, sn({hx("12 20 00 01"), tx("t/a")}));
     CHECK(w.take(ca) == strings{"08 13 20 00 01 00 01 00"});
-    w.in(ca, sn({hx("0C 20 00 01 00 05"), tx("x")})); // PUBLISH QoS 1, id 1, MsgId 5
-    CHECK(w.take(ca) == strings{"07 0D 00 01 00 05 00",  // PUBACK first
-                                publish_q1_id1});        // then its own copy
+    w.in(ca, sn({hx("0C 20 00 01 00 05"), tx("x")}));   // PUBLISH QoS 1, id 1, MsgId 5
+    CHECK(w.take(ca) == strings{"07 0D 00 01 00 05 00", // PUBACK first
+                                publish_q1_id1});       // then its own copy
     // QoS 2 the same way: PUBREC, then the copy.
     w.in(ca, hx("07 0D 00 01 00 01 00"));
     CHECK(w.take(ca).empty());
@@ -142,10 +142,10 @@ TEST_CASE("spec-decisions rule 18: keep-alive supervision starts at CONNACK, not
 
 TEST_CASE("spec-decisions rule 18: the will handshake does not start keep-alive supervision") {
     scenario sc;
-    sc.in(addr_a, cat({hx("0A 04 0C 01 00 01"), tx("dev1")})); // CONNECT will + clean, k1
+    sc.in(addr_a, cat({hx("0A 04 0C 01 00 01"), tx("dev1")}));   // CONNECT will + clean, k1
     CHECK(sc.take(addr_a) == std::vector<std::string>{"02 06"}); // WILLTOPICREQ
     sc.advance(1200ms);
-    sc.in(addr_a, cat({hx("05 07 00"), tx("w/")})); // WILLTOPIC
+    sc.in(addr_a, cat({hx("05 07 00"), tx("w/")}));              // WILLTOPIC
     CHECK(sc.take(addr_a) == std::vector<std::string>{"02 08"}); // WILLMSGREQ
     sc.advance(1200ms);
     sc.in(addr_a, cat({hx("05 09"), tx("bye")})); // WILLMSG: the MQTT side opens at once
@@ -157,3 +157,23 @@ TEST_CASE("spec-decisions rule 18: the will handshake does not start keep-alive 
 }
 
 } // namespace snbridge::gateway::test
+
+namespace snbridge::gateway::conformance {
+
+TEST_CASE("§6.5 §6.9: REGISTER and SUBSCRIBE of a name deeper than broker.max_topic_levels are "
+          "refused up front (REGACK 0x02, SUBACK 0x03)") {
+    core_settings s = settings();
+    s.topic_limits.max_levels = 3;
+    world w(s);
+    w.connect(ca, "s1");
+    w.in(ca, sn({hx("0A 00 00 00 01"), tx("a/b/c")})); // 3 levels: accepted
+    CHECK(w.take(ca) == strings{"07 0B 00 01 00 01 00"});
+    w.in(ca, sn({hx("0A 00 00 00 02"), tx("a/b/c/d")})); // 4 levels
+    CHECK(w.take(ca) == strings{"07 0B 00 00 00 02 02"});
+    w.in(ca, sn({hx("12 20 00 03"), tx("a/b/+/d")}));
+    CHECK(w.take(ca) == strings{"08 13 00 00 00 00 03 03"});
+    w.in(ca, sn({hx("12 20 00 04"), tx("a/b/#")})); // 3 levels with '#': accepted
+    CHECK(w.take(ca) == strings{"08 13 20 00 00 00 04 00"});
+}
+
+} // namespace snbridge::gateway::conformance
