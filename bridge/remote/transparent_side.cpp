@@ -94,37 +94,8 @@ void transparent_side::drop(common::session_id id, std::optional<common::mqtt_me
     }
 }
 
-void transparent_side::open(common::session_id id, const common::open_params& params) {
-    if (listener_ == nullptr) {
-        return;
-    }
-    if (stopped_) {
-        listener_->on_open(id, common::open_status::congestion, false);
-        return;
-    }
-    const auto creds = credentials_for(params);
-    if (auto it = devices_.find(id); it != devices_.end()) {
-        auto& dev = it->second;
-        // A reconnect with CleanSession=0 while the upstream connection is still up: keep it
-        // (the session at the broker, and its subscriptions, stay as they are).
-        if (!params.clean_session && dev.link && dev.link->connected() && dev.answered &&
-            dev.client_id == params.client_id && dev.username == creds.username &&
-            dev.password == creds.password) {
-            dev.will = params.will;
-            dev.link->set_will(params.will);
-            dev.clean_session = false;
-            listener_->on_open(id, common::open_status::accepted, true);
-            return;
-        }
-        drop(id, std::nullopt);
-    }
-    if (gateway_link_ && gateway_link_->unreachable()) {
-        // The broker is down: the device retries later (CONNACK 0x01, DESIGN.md "Custody").
-        listener_->on_open(id, common::open_status::congestion, false);
-        return;
-    }
-
-    const auto generation = next_generation_++;
+link_params transparent_side::link_params_for(const common::open_params& params,
+                                              const credentials& creds) const {
     link_params p;
     p.client_id = options_.client_id_prefix + params.client_id;
     p.clean_session = params.clean_session;
@@ -136,6 +107,10 @@ void transparent_side::open(common::session_id id, const common::open_params& pa
     p.log_name = common::log::cat("client ", params.client_id);
     p.quiet = true;
 
+    return p;
+}
+
+link_events transparent_side::device_events(common::session_id id, std::uint64_t generation) {
     link_events ev;
     ev.connected = [this, id, generation](bool session_present) {
         auto* dev = find(id, generation);
@@ -180,6 +155,42 @@ void transparent_side::open(common::session_id id, const common::open_params& pa
         }
     };
 
+    return ev;
+}
+
+void transparent_side::open(common::session_id id, const common::open_params& params) {
+    if (listener_ == nullptr) {
+        return;
+    }
+    if (stopped_) {
+        listener_->on_open(id, common::open_status::congestion, false);
+        return;
+    }
+    const auto creds = credentials_for(params);
+    if (auto it = devices_.find(id); it != devices_.end()) {
+        auto& dev = it->second;
+        // A reconnect with CleanSession=0 while the upstream connection is still up: keep it
+        // (the session at the broker, and its subscriptions, stay as they are).
+        if (!params.clean_session && dev.link && dev.link->connected() && dev.answered &&
+            dev.client_id == params.client_id && dev.username == creds.username &&
+            dev.password == creds.password) {
+            dev.will = params.will;
+            dev.link->set_will(params.will);
+            dev.clean_session = false;
+            listener_->on_open(id, common::open_status::accepted, true);
+            return;
+        }
+        drop(id, std::nullopt);
+    }
+    if (gateway_link_ && gateway_link_->unreachable()) {
+        // The broker is down: the device retries later (CONNACK 0x01, DESIGN.md "Custody").
+        listener_->on_open(id, common::open_status::congestion, false);
+        return;
+    }
+
+    const auto generation = next_generation_++;
+    auto p = link_params_for(params, creds);
+    auto ev = device_events(id, generation);
     auto link = upstream_link::create(ctx_, options_, std::move(p), std::move(ev));
     if (!link) {
         common::log::error("Upstream client ", params.client_id, ": ", link.error().message);

@@ -72,6 +72,11 @@ private:
 
     [[nodiscard]] device* find(common::session_id id, std::uint64_t generation);
     [[nodiscard]] credentials credentials_for(const common::open_params& params) const;
+    /// The upstream connection of a device's session, as open() asked for it.
+    [[nodiscard]] link_params link_params_for(const common::open_params& params,
+                                              const credentials& creds) const;
+    /// The link's callbacks for device `id`; they do nothing once `generation` is replaced.
+    [[nodiscard]] link_events device_events(common::session_id id, std::uint64_t generation);
     void drop(common::session_id id, std::optional<common::mqtt_message> last_words);
 
     upstream_options options_;
