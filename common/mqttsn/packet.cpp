@@ -357,10 +357,9 @@ decoded decode_message(bytes_view d, bool inside_encapsulation) {
         if (type == static_cast<std::uint8_t>(msg_type::encapsulated)) {
             return err(decode_error::bad_field); // §5.5: its Length is always one octet
         }
+        // §5.2.1: a message under 256 octets "may" use the 1-octet form, so the 3-octet form
+        // is legal at any length; only agreement with the datagram is required (rule 10).
         const std::size_t total = (static_cast<std::size_t>(d[1]) << 8) | d[2];
-        if (total <= max_one_octet_length) {
-            return err(decode_error::short_length_form); // DESIGN.md rule 10
-        }
         if (total != d.size()) {
             return err(decode_error::length_mismatch);
         }
@@ -606,8 +605,6 @@ std::string_view to_string(decode_error e) noexcept {
         return "truncated";
     case decode_error::length_mismatch:
         return "length_mismatch";
-    case decode_error::short_length_form:
-        return "short_length_form";
     case decode_error::reserved_type:
         return "reserved_type";
     case decode_error::reserved_topic_id_type:
