@@ -4,6 +4,7 @@
 #include <cassert>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #include "common/mqttsn/byte_reader.hpp"
 #include "common/mqttsn/byte_writer.hpp"
@@ -168,9 +169,44 @@ decoded decode_topic_request(byte_reader& r) {
     return err(decode_error::reserved_topic_id_type); // unreachable: decode_flags rejects 0b11
 }
 
-decoded decode_body(std::uint8_t type, byte_reader& r) {
+/// The MsgType octet of alternative I of `packet`.
+template <std::size_t I>
+constexpr auto
+    type_octet_of = static_cast<std::uint8_t>(std::variant_alternative_t<I, packet>::type);
+
+template <std::size_t... I>
+constexpr bool is_known_type(std::uint8_t octet, std::index_sequence<I...>) noexcept {
+    return ((octet == type_octet_of<I>) || ...);
+}
+
+/// The MsgType `octet` names, or nullopt for a reserved value (§5.2.2 Table 3): known means
+/// some alternative of `packet` carries it.
+constexpr std::optional<msg_type> known_type(std::uint8_t octet) noexcept {
+    if (!is_known_type(octet, std::make_index_sequence<std::variant_size_v<packet>>{})) {
+        return std::nullopt;
+    }
+    return static_cast<msg_type>(octet);
+}
+
+template <std::size_t... I>
+constexpr bool types_are_distinct(std::index_sequence<I...>) noexcept {
+    constexpr std::array<std::uint8_t, sizeof...(I)> octets{type_octet_of<I>...};
+    for (std::size_t i = 0; i < octets.size(); ++i) {
+        for (std::size_t j = i + 1; j < octets.size(); ++j) {
+            if (octets[i] == octets[j]) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+// Two structs with one MsgType would make decode() ambiguous and type_of() lie.
+static_assert(types_are_distinct(std::make_index_sequence<std::variant_size_v<packet>>{}),
+              "every packet alternative needs its own msg_type");
+
+decoded decode_body(msg_type type, byte_reader& r) {
     switch (type) {
-    case 0x00: { // ADVERTISE §5.4.1: GwId, Duration
+    case msg_type::advertise: { // ADVERTISE §5.4.1: GwId, Duration
         const auto gw_id = r.u8();
         const auto duration = r.u16();
         if (!gw_id || !duration) {
@@ -178,21 +214,23 @@ decoded decode_body(std::uint8_t type, byte_reader& r) {
         }
         return finish(r, advertise{*gw_id, *duration});
     }
-    case 0x01: { // SEARCHGW §5.4.2: Radius
+    case msg_type::searchgw: { // SEARCHGW §5.4.2: Radius
         const auto radius = r.u8();
         if (!radius) {
             return err(decode_error::truncated);
         }
         return finish(r, searchgw{*radius});
     }
-    case 0x02: { // GWINFO §5.4.3: GwId, GwAdd only when sent by a client (may be absent)
+    case msg_type::gwinfo: { // GWINFO §5.4.3: GwId, GwAdd only when sent by a client (may be
+                             // absent)
         const auto gw_id = r.u8();
         if (!gw_id) {
             return err(decode_error::truncated);
         }
         return gwinfo{*gw_id, to_bytes(r.rest())};
     }
-    case 0x04: { // CONNECT §5.4.4: Flags, ProtocolId, Duration, ClientId (1..n chars, §5.3.1)
+    case msg_type::connect: { // CONNECT §5.4.4: Flags, ProtocolId, Duration, ClientId (1..n chars,
+                              // §5.3.1)
         const auto flag_octet = r.u8();
         const auto protocol_id = r.u8();
         const auto duration = r.u16();
@@ -214,17 +252,18 @@ decoded decode_body(std::uint8_t type, byte_reader& r) {
         // maximum (DESIGN.md rule 13).
         return connect{*f, *duration, to_text(client_id)};
     }
-    case 0x05: // CONNACK §5.4.5
+    case msg_type::connack: // CONNACK §5.4.5
         return decode_return_code_only(r, [](return_code rc) { return connack{rc}; });
-    case 0x06: // WILLTOPICREQ §5.4.6: header only
+    case msg_type::willtopicreq: // WILLTOPICREQ §5.4.6: header only
         return finish(r, willtopicreq{});
-    case 0x07:
+    case msg_type::willtopic:
         return decode_will_topic<willtopic>(r);
-    case 0x08: // WILLMSGREQ §5.4.8: header only
+    case msg_type::willmsgreq: // WILLMSGREQ §5.4.8: header only
         return finish(r, willmsgreq{});
-    case 0x09: // WILLMSG §5.4.9: WillMsg; an empty will message is legal (§5.3.13, as MQTT)
+    case msg_type::willmsg: // WILLMSG §5.4.9: WillMsg; an empty will message is legal (§5.3.13, as
+                            // MQTT)
         return willmsg{to_bytes(r.rest())};
-    case 0x0A: { // REGISTER §5.4.10: TopicId, MsgId, TopicName
+    case msg_type::register_: { // REGISTER §5.4.10: TopicId, MsgId, TopicName
         const auto topic_id = r.u16();
         const auto msg_id = r.u16();
         if (!topic_id || !msg_id) {
@@ -236,9 +275,9 @@ decoded decode_body(std::uint8_t type, byte_reader& r) {
         }
         return register_{*topic_id, *msg_id, to_text(name)};
     }
-    case 0x0B:
+    case msg_type::regack:
         return decode_id_id_rc<regack>(r);
-    case 0x0C: { // PUBLISH §5.4.12: Flags, TopicId, MsgId, Data (may be empty, §5.3.2)
+    case msg_type::publish: { // PUBLISH §5.4.12: Flags, TopicId, MsgId, Data (may be empty, §5.3.2)
         const auto flag_octet = r.u8();
         const auto topic_id = r.u16();
         const auto msg_id = r.u16();
@@ -252,17 +291,17 @@ decoded decode_body(std::uint8_t type, byte_reader& r) {
         // An empty Data is a legal zero-length payload (it clears a retained message in MQTT).
         return publish{*f, *topic_id, *msg_id, to_bytes(r.rest())};
     }
-    case 0x0D:
+    case msg_type::puback:
         return decode_id_id_rc<puback>(r);
-    case 0x0E:
+    case msg_type::pubcomp:
         return decode_msg_id_only<pubcomp>(r);
-    case 0x0F:
+    case msg_type::pubrec:
         return decode_msg_id_only<pubrec>(r);
-    case 0x10:
+    case msg_type::pubrel:
         return decode_msg_id_only<pubrel>(r);
-    case 0x12:
+    case msg_type::subscribe:
         return decode_topic_request<subscribe>(r);
-    case 0x13: { // SUBACK §5.4.16: Flags (granted QoS), TopicId, MsgId, ReturnCode
+    case msg_type::suback: { // SUBACK §5.4.16: Flags (granted QoS), TopicId, MsgId, ReturnCode
         const auto flag_octet = r.u8();
         const auto topic_id = r.u16();
         const auto msg_id = r.u16();
@@ -276,15 +315,15 @@ decoded decode_body(std::uint8_t type, byte_reader& r) {
         }
         return finish(r, suback{*f, *topic_id, *msg_id, static_cast<return_code>(*rc)});
     }
-    case 0x14:
+    case msg_type::unsubscribe:
         return decode_topic_request<unsubscribe>(r);
-    case 0x15:
+    case msg_type::unsuback:
         return decode_msg_id_only<unsuback>(r);
-    case 0x16: // PINGREQ §5.4.19: ClientId optional (only a waking sleeper sends it)
+    case msg_type::pingreq: // PINGREQ §5.4.19: ClientId optional (only a waking sleeper sends it)
         return pingreq{to_text(r.rest())};
-    case 0x17: // PINGRESP §5.4.20: header only
+    case msg_type::pingresp: // PINGRESP §5.4.20: header only
         return finish(r, pingresp{});
-    case 0x18: { // DISCONNECT §5.4.21: Duration optional (present = going to sleep)
+    case msg_type::disconnect: { // DISCONNECT §5.4.21: Duration optional (present = going to sleep)
         if (r.at_end()) {
             return disconnect{};
         }
@@ -294,17 +333,18 @@ decoded decode_body(std::uint8_t type, byte_reader& r) {
         }
         return finish(r, disconnect{*duration});
     }
-    case 0x1A:
+    case msg_type::willtopicupd:
         return decode_will_topic<willtopicupd>(r);
-    case 0x1B: // WILLTOPICRESP §5.4.24
+    case msg_type::willtopicresp: // WILLTOPICRESP §5.4.24
         return decode_return_code_only(r, [](return_code rc) { return willtopicresp{rc}; });
-    case 0x1C: // WILLMSGUPD §5.4.23: WillMsg, may be empty like WILLMSG
+    case msg_type::willmsgupd: // WILLMSGUPD §5.4.23: WillMsg, may be empty like WILLMSG
         return willmsgupd{to_bytes(r.rest())};
-    case 0x1D: // WILLMSGRESP §5.4.25
+    case msg_type::willmsgresp: // WILLMSGRESP §5.4.25
         return decode_return_code_only(r, [](return_code rc) { return willmsgresp{rc}; });
-    default: // §5.2.2 Table 3: 0x03, 0x11, 0x19, 0x1E-0xFD, 0xFF (0xFE is handled by caller)
-        return err(decode_error::reserved_type);
+    case msg_type::encapsulated: // decode_message() handles it before the body
+        break;
     }
+    return err(decode_error::bad_field);
 }
 
 decoded decode_message(bytes_view d, bool inside_encapsulation);
@@ -347,14 +387,14 @@ decoded decode_message(bytes_view d, bool inside_encapsulation) {
         return err(decode_error::empty);
     }
     std::size_t header = 2;
-    std::uint8_t type = 0;
+    std::uint8_t type_octet = 0;
     if (d[0] == three_octet_length_marker) {
         // §5.2.1: 0x01, then the total length in two octets, then MsgType.
         if (d.size() < 4) {
             return err(decode_error::truncated);
         }
-        type = d[3];
-        if (type == static_cast<std::uint8_t>(msg_type::encapsulated)) {
+        type_octet = d[3];
+        if (type_octet == static_cast<std::uint8_t>(msg_type::encapsulated)) {
             return err(decode_error::bad_field); // §5.5: its Length is always one octet
         }
         // §5.2.1: a message under 256 octets "may" use the 1-octet form, so the 3-octet form
@@ -368,8 +408,8 @@ decoded decode_message(bytes_view d, bool inside_encapsulation) {
         if (d.size() < 2) {
             return err(decode_error::truncated);
         }
-        type = d[1];
-        if (type == static_cast<std::uint8_t>(msg_type::encapsulated)) {
+        type_octet = d[1];
+        if (type_octet == static_cast<std::uint8_t>(msg_type::encapsulated)) {
             if (inside_encapsulation) {
                 return err(decode_error::bad_field); // a forwarder does not nest (§5.5)
             }
@@ -379,8 +419,12 @@ decoded decode_message(bytes_view d, bool inside_encapsulation) {
             return err(decode_error::length_mismatch);
         }
     }
+    const auto type = known_type(type_octet);
+    if (!type) {
+        return err(decode_error::reserved_type); // §5.2.2 Table 3: 0x03, 0x11, 0x19, ...
+    }
     byte_reader r(d.subspan(header));
-    return decode_body(type, r);
+    return decode_body(*type, r);
 }
 
 // --- encoding -----------------------------------------------------------------------------
@@ -562,19 +606,6 @@ struct body_writer {
     void operator()(const encapsulated&) const noexcept { assert(false && "handled by encode"); }
 };
 
-// Index of each alternative in `packet` -> its MsgType. Kept in the variant's order.
-constexpr std::array<msg_type, std::variant_size_v<packet>> type_by_index{
-    msg_type::advertise,     msg_type::searchgw,     msg_type::gwinfo,      msg_type::connect,
-    msg_type::connack,       msg_type::willtopicreq, msg_type::willtopic,   msg_type::willmsgreq,
-    msg_type::willmsg,       msg_type::register_,    msg_type::regack,      msg_type::publish,
-    msg_type::puback,        msg_type::pubcomp,      msg_type::pubrec,      msg_type::pubrel,
-    msg_type::subscribe,     msg_type::suback,       msg_type::unsubscribe, msg_type::unsuback,
-    msg_type::pingreq,       msg_type::pingresp,     msg_type::disconnect,  msg_type::willtopicupd,
-    msg_type::willtopicresp, msg_type::willmsgupd,   msg_type::willmsgresp, msg_type::encapsulated,
-};
-static_assert(std::is_same_v<std::variant_alternative_t<27, packet>, encapsulated>);
-static_assert(std::is_same_v<std::variant_alternative_t<11, packet>, publish>);
-
 } // namespace
 
 std::uint8_t flags::encode() const noexcept {
@@ -686,7 +717,8 @@ std::string_view to_string(msg_type t) noexcept {
 }
 
 msg_type type_of(const packet& p) noexcept {
-    return type_by_index[p.index()];
+    return std::visit([](const auto& m) noexcept { return std::remove_cvref_t<decltype(m)>::type; },
+                      p);
 }
 
 result<packet, decode_error> decode(std::span<const std::uint8_t> datagram) noexcept {

@@ -2,7 +2,11 @@
 // round trips, every strict prefix, the named errors and the 255/256 Length boundary.
 
 #include <cstdint>
+#include <set>
 #include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -69,6 +73,36 @@ TEST_CASE("mqttsn golden: every Table 3 type decodes to its struct and encodes b
           0x0F, 0x10, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x1A, 0x1B, 0x1C, 0x1D, 0xFE}) {
         CAPTURE(t);
         CHECK(seen[static_cast<std::size_t>(t)]);
+    }
+}
+
+TEST_CASE("mqttsn types: each struct's static type is its own and decode maps back to it") {
+    constexpr auto alternatives = std::variant_size_v<sn::packet>;
+    std::set<std::uint8_t> types;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (types.insert(static_cast<std::uint8_t>(std::variant_alternative_t<I, sn::packet>::type)),
+         ...);
+    }
+    (std::make_index_sequence<alternatives>{});
+    CHECK(types.size() == alternatives);
+    std::vector<bool> index_seen(alternatives, false);
+    for (const auto& g : mqttsn_test::golden_messages()) {
+        CAPTURE(g.name);
+        const auto d = sn::decode(g.wire);
+        REQUIRE(d.has_value());
+        // The MsgType octet on the wire selects the alternative whose `type` it is.
+        CHECK(d->index() == g.msg.index());
+        std::visit(
+            [&](const auto& m) {
+                CHECK(static_cast<std::uint8_t>(std::remove_cvref_t<decltype(m)>::type) ==
+                      g.wire[g.wire[0] == 1 ? 3 : 1]);
+            },
+            *d);
+        index_seen[d->index()] = true;
+    }
+    for (std::size_t i = 0; i < alternatives; ++i) {
+        CAPTURE(i);
+        CHECK(index_seen[i]);
     }
 }
 
