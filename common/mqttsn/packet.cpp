@@ -6,8 +6,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "common/mqttsn/byte_reader.hpp"
-#include "common/mqttsn/byte_writer.hpp"
+#include "common/bytes/byte_reader.hpp"
+#include "common/bytes/byte_writer.hpp"
 
 namespace snbridge::common::mqttsn {
 
@@ -507,12 +507,6 @@ std::size_t encapsulated_size(const encapsulated& m) noexcept {
     return total > max_message_size ? not_encodable : total;
 }
 
-void write_text(byte_writer& w, const std::string& s) noexcept {
-    w.bytes(s.data(), s.size());
-}
-void write_bytes(byte_writer& w, const std::vector<std::uint8_t>& b) noexcept {
-    w.bytes(b.data(), b.size());
-}
 void write_rc(byte_writer& w, return_code rc) noexcept {
     w.u8(static_cast<std::uint8_t>(rc));
 }
@@ -524,7 +518,7 @@ void write_topic_request(byte_writer& w, const T& m) noexcept {
     if (m.flag.topic_type == topic_id_type::predefined) {
         w.u16(m.topic_id);
     } else {
-        write_text(w, m.topic_name);
+        w.chars(m.topic_name);
     }
 }
 
@@ -534,7 +528,7 @@ void write_will_topic(byte_writer& w, const T& m) noexcept {
         return; // §5.4.7 / §5.4.22: the empty message has neither Flags nor WillTopic
     }
     w.u8(m.flag.encode());
-    write_text(w, m.topic);
+    w.chars(m.topic);
 }
 
 struct body_writer {
@@ -546,23 +540,23 @@ struct body_writer {
     void operator()(const searchgw& m) const noexcept { w.u8(m.radius); }
     void operator()(const gwinfo& m) const noexcept {
         w.u8(m.gw_id);
-        write_bytes(w, m.gw_address);
+        w.bytes(m.gw_address);
     }
     void operator()(const connect& m) const noexcept {
         w.u8(m.flag.encode());
         w.u8(protocol_id_v1_2);
         w.u16(m.duration);
-        write_text(w, m.client_id);
+        w.chars(m.client_id);
     }
     void operator()(const connack& m) const noexcept { write_rc(w, m.rc); }
     void operator()(const willtopicreq&) const noexcept {}
     void operator()(const willtopic& m) const noexcept { write_will_topic(w, m); }
     void operator()(const willmsgreq&) const noexcept {}
-    void operator()(const willmsg& m) const noexcept { write_bytes(w, m.message); }
+    void operator()(const willmsg& m) const noexcept { w.bytes(m.message); }
     void operator()(const register_& m) const noexcept {
         w.u16(m.topic_id);
         w.u16(m.msg_id);
-        write_text(w, m.topic_name);
+        w.chars(m.topic_name);
     }
     void operator()(const regack& m) const noexcept {
         w.u16(m.topic_id);
@@ -573,7 +567,7 @@ struct body_writer {
         w.u8(m.flag.encode());
         w.u16(m.topic_id);
         w.u16(m.msg_id);
-        write_bytes(w, m.data);
+        w.bytes(m.data);
     }
     void operator()(const puback& m) const noexcept {
         w.u16(m.topic_id);
@@ -592,7 +586,7 @@ struct body_writer {
     }
     void operator()(const unsubscribe& m) const noexcept { write_topic_request(w, m); }
     void operator()(const unsuback& m) const noexcept { w.u16(m.msg_id); }
-    void operator()(const pingreq& m) const noexcept { write_text(w, m.client_id); }
+    void operator()(const pingreq& m) const noexcept { w.chars(m.client_id); }
     void operator()(const pingresp&) const noexcept {}
     void operator()(const disconnect& m) const noexcept {
         if (m.duration) {
@@ -601,7 +595,7 @@ struct body_writer {
     }
     void operator()(const willtopicupd& m) const noexcept { write_will_topic(w, m); }
     void operator()(const willtopicresp& m) const noexcept { write_rc(w, m.rc); }
-    void operator()(const willmsgupd& m) const noexcept { write_bytes(w, m.message); }
+    void operator()(const willmsgupd& m) const noexcept { w.bytes(m.message); }
     void operator()(const willmsgresp& m) const noexcept { write_rc(w, m.rc); }
     void operator()(const encapsulated&) const noexcept { assert(false && "handled by encode"); }
 };
@@ -754,8 +748,8 @@ std::size_t encode(const packet& p, std::span<std::uint8_t> out) noexcept {
         w.u8(static_cast<std::uint8_t>(encapsulation_fixed_header + e->wireless_node_id.size()));
         w.u8(static_cast<std::uint8_t>(msg_type::encapsulated));
         w.u8(e->radius);
-        write_bytes(w, e->wireless_node_id);
-        write_bytes(w, e->inner);
+        w.bytes(e->wireless_node_id);
+        w.bytes(e->inner);
     } else {
         if (total <= max_one_octet_length) {
             w.u8(static_cast<std::uint8_t>(total));
