@@ -6,6 +6,7 @@
 
 #include "common/bytes/byte_reader.hpp"
 #include "common/bytes/byte_writer.hpp"
+#include "common/topic.hpp"
 
 namespace snbridge::common::mqtt {
 
@@ -63,7 +64,7 @@ std::optional<decode_error> read_string(byte_reader& r, std::string& out) {
         return decode_error::truncated;
     }
     const auto s = as_chars(*b);
-    if (!is_valid_utf8(s)) {
+    if (!topic::valid_utf8(s)) { // §1.5.3
         return decode_error::bad_utf8;
     }
     out.assign(s);
@@ -629,52 +630,6 @@ std::string_view to_string(packet_type t) noexcept {
 
 packet_type type_of(const packet& p) noexcept {
     return static_cast<packet_type>(p.index() + 1);
-}
-
-bool is_valid_utf8(std::string_view s) noexcept {
-    std::size_t i = 0;
-    const auto n = s.size();
-    while (i < n) {
-        const auto c = static_cast<std::uint8_t>(s[i]);
-        if (c == 0) {
-            return false; // §1.5.3: U+0000 is forbidden
-        }
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        std::uint32_t cp = 0;
-        if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            cp = c & 0x1Fu;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            cp = c & 0x0Fu;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            cp = c & 0x07u;
-        } else {
-            return false;
-        }
-        if (n - i < len) {
-            return false;
-        }
-        for (std::size_t k = 1; k < len; ++k) {
-            const auto cc = static_cast<std::uint8_t>(s[i + k]);
-            if ((cc & 0xC0) != 0x80) {
-                return false;
-            }
-            cp = (cp << 6) | (cc & 0x3Fu);
-        }
-        // Overlong forms, surrogates (§1.5.3) and code points above U+10FFFF are ill-formed.
-        constexpr std::uint32_t min_for_len[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min_for_len[len] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-            return false;
-        }
-        i += len;
-    }
-    return true;
 }
 
 result<packet, decode_error> decode(std::span<const std::uint8_t> bytes) noexcept {
