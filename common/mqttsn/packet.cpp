@@ -35,10 +35,6 @@ constexpr std::uint8_t ctrl_radius_mask = 0x03;
 // MQTT-SN 1.2 §5.5: Length, MsgType and Ctrl precede the Wireless Node Id.
 constexpr std::size_t encapsulation_fixed_header = 3;
 
-tl::unexpected<decode_error> err(decode_error e) noexcept {
-    return tl::unexpected<decode_error>(e);
-}
-
 std::string to_text(bytes_view b) {
     return std::string(b.begin(), b.end());
 }
@@ -49,7 +45,7 @@ std::vector<std::uint8_t> to_bytes(bytes_view b) {
 result<flags, decode_error> decode_flags(std::uint8_t b) noexcept {
     const auto tid = static_cast<std::uint8_t>(b & flag_topic_id_type_mask);
     if (tid == flag_topic_id_type_mask) {
-        return err(decode_error::reserved_topic_id_type); // §5.3.4: 0b11 is reserved
+        return fail(decode_error::reserved_topic_id_type); // §5.3.4: 0b11 is reserved
     }
     flags f;
     f.dup = (b & flag_dup) != 0;
@@ -64,7 +60,7 @@ result<flags, decode_error> decode_flags(std::uint8_t b) noexcept {
 /// A message made only of fixed fields: anything left over disagrees with its size.
 decoded finish(byte_reader& r, packet p) {
     if (!r.at_end()) {
-        return err(decode_error::length_mismatch);
+        return fail(decode_error::length_mismatch);
     }
     return p;
 }
@@ -72,7 +68,7 @@ decoded finish(byte_reader& r, packet p) {
 decoded decode_return_code_only(byte_reader& r, auto make) {
     const auto rc = r.u8();
     if (!rc) {
-        return err(decode_error::truncated);
+        return fail(decode_error::truncated);
     }
     return finish(r, make(static_cast<return_code>(*rc)));
 }
@@ -84,7 +80,7 @@ decoded decode_id_id_rc(byte_reader& r) {
     const auto msg_id = r.u16();
     const auto rc = r.u8();
     if (!topic_id || !msg_id || !rc) {
-        return err(decode_error::truncated);
+        return fail(decode_error::truncated);
     }
     return finish(r, T{*topic_id, *msg_id, static_cast<return_code>(*rc)});
 }
@@ -94,7 +90,7 @@ template <class T>
 decoded decode_msg_id_only(byte_reader& r) {
     const auto msg_id = r.u16();
     if (!msg_id) {
-        return err(decode_error::truncated);
+        return fail(decode_error::truncated);
     }
     return finish(r, T{*msg_id});
 }
@@ -112,7 +108,7 @@ decoded decode_will_topic(byte_reader& r) {
     }
     const auto f = decode_flags(*r.u8());
     if (!f) {
-        return err(f.error());
+        return fail(f.error());
     }
     const auto topic = r.rest();
     if (topic.empty()) {
@@ -130,11 +126,11 @@ decoded decode_topic_request(byte_reader& r) {
     const auto flag_octet = r.u8();
     const auto msg_id = r.u16();
     if (!flag_octet || !msg_id) {
-        return err(decode_error::truncated);
+        return fail(decode_error::truncated);
     }
     const auto f = decode_flags(*flag_octet);
     if (!f) {
-        return err(f.error());
+        return fail(f.error());
     }
     T m;
     m.flag = *f;
@@ -143,7 +139,7 @@ decoded decode_topic_request(byte_reader& r) {
     case topic_id_type::normal: {
         const auto name = r.rest();
         if (name.empty()) {
-            return err(decode_error::empty_topic);
+            return fail(decode_error::empty_topic);
         }
         m.topic_name = to_text(name);
         return m;
@@ -152,7 +148,7 @@ decoded decode_topic_request(byte_reader& r) {
         // §3 and §6.7: a short topic name is exactly two characters (DESIGN.md rule 2).
         const auto name = r.rest();
         if (name.size() != 2) {
-            return err(decode_error::bad_short_topic);
+            return fail(decode_error::bad_short_topic);
         }
         m.topic_name = to_text(name);
         return m;
@@ -160,13 +156,13 @@ decoded decode_topic_request(byte_reader& r) {
     case topic_id_type::predefined: {
         const auto id = r.u16();
         if (!id) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         m.topic_id = *id;
         return finish(r, std::move(m));
     }
     }
-    return err(decode_error::reserved_topic_id_type); // unreachable: decode_flags rejects 0b11
+    return fail(decode_error::reserved_topic_id_type); // unreachable: decode_flags rejects 0b11
 }
 
 /// The MsgType octet of alternative I of `packet`.
@@ -210,14 +206,14 @@ decoded decode_body(msg_type type, byte_reader& r) {
         const auto gw_id = r.u8();
         const auto duration = r.u16();
         if (!gw_id || !duration) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         return finish(r, advertise{*gw_id, *duration});
     }
     case msg_type::searchgw: { // SEARCHGW §5.4.2: Radius
         const auto radius = r.u8();
         if (!radius) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         return finish(r, searchgw{*radius});
     }
@@ -225,7 +221,7 @@ decoded decode_body(msg_type type, byte_reader& r) {
                              // absent)
         const auto gw_id = r.u8();
         if (!gw_id) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         return gwinfo{*gw_id, to_bytes(r.rest())};
     }
@@ -235,18 +231,18 @@ decoded decode_body(msg_type type, byte_reader& r) {
         const auto protocol_id = r.u8();
         const auto duration = r.u16();
         if (!flag_octet || !protocol_id || !duration) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         const auto f = decode_flags(*flag_octet);
         if (!f) {
-            return err(f.error());
+            return fail(f.error());
         }
         if (*protocol_id != protocol_id_v1_2) {
-            return err(decode_error::bad_protocol_id); // §5.3.8
+            return fail(decode_error::bad_protocol_id); // §5.3.8
         }
         const auto client_id = r.rest();
         if (client_id.empty()) {
-            return err(decode_error::empty_client_id); // §5.3.1: at least one character
+            return fail(decode_error::empty_client_id); // §5.3.1: at least one character
         }
         // Longer than 23 characters is accepted here; the session applies the configured
         // maximum (DESIGN.md rule 13).
@@ -267,11 +263,11 @@ decoded decode_body(msg_type type, byte_reader& r) {
         const auto topic_id = r.u16();
         const auto msg_id = r.u16();
         if (!topic_id || !msg_id) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         const auto name = r.rest();
         if (name.empty()) {
-            return err(decode_error::empty_topic);
+            return fail(decode_error::empty_topic);
         }
         return register_{*topic_id, *msg_id, to_text(name)};
     }
@@ -282,11 +278,11 @@ decoded decode_body(msg_type type, byte_reader& r) {
         const auto topic_id = r.u16();
         const auto msg_id = r.u16();
         if (!flag_octet || !topic_id || !msg_id) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         const auto f = decode_flags(*flag_octet);
         if (!f) {
-            return err(f.error());
+            return fail(f.error());
         }
         // An empty Data is a legal zero-length payload (it clears a retained message in MQTT).
         return publish{*f, *topic_id, *msg_id, to_bytes(r.rest())};
@@ -307,11 +303,11 @@ decoded decode_body(msg_type type, byte_reader& r) {
         const auto msg_id = r.u16();
         const auto rc = r.u8();
         if (!flag_octet || !topic_id || !msg_id || !rc) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         const auto f = decode_flags(*flag_octet);
         if (!f) {
-            return err(f.error());
+            return fail(f.error());
         }
         return finish(r, suback{*f, *topic_id, *msg_id, static_cast<return_code>(*rc)});
     }
@@ -329,7 +325,7 @@ decoded decode_body(msg_type type, byte_reader& r) {
         }
         const auto duration = r.u16();
         if (!duration) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         return finish(r, disconnect{*duration});
     }
@@ -344,7 +340,7 @@ decoded decode_body(msg_type type, byte_reader& r) {
     case msg_type::encapsulated: // decode_message() handles it before the body
         break;
     }
-    return err(decode_error::bad_field);
+    return fail(decode_error::bad_field);
 }
 
 decoded decode_message(bytes_view d, bool inside_encapsulation);
@@ -354,25 +350,25 @@ decoded decode_message(bytes_view d, bool inside_encapsulation);
 /// itself be valid and not another encapsulation.
 decoded decode_encapsulated(bytes_view d) {
     if (d.size() < encapsulation_fixed_header) {
-        return err(decode_error::truncated);
+        return fail(decode_error::truncated);
     }
     const std::size_t header = d[0];
     if (header < encapsulation_fixed_header) {
-        return err(decode_error::bad_field);
+        return fail(decode_error::bad_field);
     }
     if (header > d.size()) {
-        return err(decode_error::truncated);
+        return fail(decode_error::truncated);
     }
     const std::uint8_t ctrl = d[2];
     if ((ctrl & static_cast<std::uint8_t>(~ctrl_radius_mask)) != 0) {
-        return err(decode_error::bad_field); // Table 29: bits 7-2 reserved
+        return fail(decode_error::bad_field); // Table 29: bits 7-2 reserved
     }
     const auto inner = d.subspan(header);
     if (inner.empty()) {
-        return err(decode_error::truncated);
+        return fail(decode_error::truncated);
     }
     if (const auto check = decode_message(inner, true); !check) {
-        return err(check.error());
+        return fail(check.error());
     }
     encapsulated e;
     e.radius = static_cast<std::uint8_t>(ctrl & ctrl_radius_mask);
@@ -384,44 +380,44 @@ decoded decode_encapsulated(bytes_view d) {
 
 decoded decode_message(bytes_view d, bool inside_encapsulation) {
     if (d.empty()) {
-        return err(decode_error::empty);
+        return fail(decode_error::empty);
     }
     std::size_t header = 2;
     std::uint8_t type_octet = 0;
     if (d[0] == three_octet_length_marker) {
         // §5.2.1: 0x01, then the total length in two octets, then MsgType.
         if (d.size() < 4) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         type_octet = d[3];
         if (type_octet == static_cast<std::uint8_t>(msg_type::encapsulated)) {
-            return err(decode_error::bad_field); // §5.5: its Length is always one octet
+            return fail(decode_error::bad_field); // §5.5: its Length is always one octet
         }
         // §5.2.1: a message under 256 octets "may" use the 1-octet form, so the 3-octet form
         // is legal at any length; only agreement with the datagram is required (rule 10).
         const std::size_t total = (static_cast<std::size_t>(d[1]) << 8) | d[2];
         if (total != d.size()) {
-            return err(decode_error::length_mismatch);
+            return fail(decode_error::length_mismatch);
         }
         header = 4;
     } else {
         if (d.size() < 2) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         type_octet = d[1];
         if (type_octet == static_cast<std::uint8_t>(msg_type::encapsulated)) {
             if (inside_encapsulation) {
-                return err(decode_error::bad_field); // a forwarder does not nest (§5.5)
+                return fail(decode_error::bad_field); // a forwarder does not nest (§5.5)
             }
             return decode_encapsulated(d);
         }
         if (d[0] != d.size()) {
-            return err(decode_error::length_mismatch);
+            return fail(decode_error::length_mismatch);
         }
     }
     const auto type = known_type(type_octet);
     if (!type) {
-        return err(decode_error::reserved_type); // §5.2.2 Table 3: 0x03, 0x11, 0x19, ...
+        return fail(decode_error::reserved_type); // §5.2.2 Table 3: 0x03, 0x11, 0x19, ...
     }
     byte_reader r(d.subspan(header));
     return decode_body(*type, r);
