@@ -1,9 +1,12 @@
 #include "common/mqtt/packet.hpp"
 
 #include <cassert>
-#include <cstring>
 #include <limits>
 #include <type_traits>
+
+#include "common/bytes/byte_reader.hpp"
+#include "common/bytes/byte_writer.hpp"
+#include "common/topic.hpp"
 
 namespace snbridge::common::mqtt {
 
@@ -26,63 +29,42 @@ constexpr std::uint8_t cf_reserved = 0x01;
 
 constexpr std::size_t max_string = 65535;
 
-/// Bounds-checked big-endian reader over one packet's variable header and payload.
-class reader {
-public:
-    explicit reader(std::span<const std::uint8_t> bytes) noexcept
-        : bytes_(bytes) {}
+/// §1.5.2/§1.5.3: a two-byte length then that many bytes. On a short read nothing is
+/// consumed (the read goes ahead on a copy of the reader).
+std::optional<std::span<const std::uint8_t>> read_binary(byte_reader& r) noexcept {
+    byte_reader ahead = r;
+    const auto len = ahead.u16();
+    if (!len) {
+        return std::nullopt;
+    }
+    const auto b = ahead.bytes(*len);
+    if (b) {
+        r = ahead;
+    }
+    return b;
+}
 
-    [[nodiscard]] std::size_t remaining() const noexcept { return bytes_.size() - pos_; }
-    [[nodiscard]] bool at_end() const noexcept { return pos_ == bytes_.size(); }
-
-    [[nodiscard]] bool u8(std::uint8_t& v) noexcept {
-        if (remaining() < 1) {
-            return false;
-        }
-        v = bytes_[pos_++];
-        return true;
+/// A Packet Identifier (§2.3.1) into `out`; false (and `out` untouched) if it is cut.
+bool read_packet_id(byte_reader& r, std::uint16_t& out) noexcept {
+    const auto id = r.u16();
+    if (id) {
+        out = *id;
     }
-    [[nodiscard]] bool u16(std::uint16_t& v) noexcept {
-        if (remaining() < 2) {
-            return false;
-        }
-        v = static_cast<std::uint16_t>((bytes_[pos_] << 8) | bytes_[pos_ + 1]);
-        pos_ += 2;
-        return true;
-    }
-    /// §1.5.2/§1.5.3: two-byte length then that many bytes.
-    [[nodiscard]] bool binary(std::span<const std::uint8_t>& v) noexcept {
-        std::uint16_t len = 0;
-        if (!u16(len) || remaining() < len) {
-            return false;
-        }
-        v = bytes_.subspan(pos_, len);
-        pos_ += len;
-        return true;
-    }
-    [[nodiscard]] std::span<const std::uint8_t> rest() noexcept {
-        auto r = bytes_.subspan(pos_);
-        pos_ = bytes_.size();
-        return r;
-    }
-
-private:
-    std::span<const std::uint8_t> bytes_;
-    std::size_t pos_ = 0;
-};
+    return id.has_value();
+}
 
 std::string_view as_chars(std::span<const std::uint8_t> b) noexcept {
     return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
 /// Reads a UTF-8 string field (§1.5.3) into `out`; nullopt on success.
-std::optional<decode_error> read_string(reader& r, std::string& out) {
-    std::span<const std::uint8_t> b;
-    if (!r.binary(b)) {
+std::optional<decode_error> read_string(byte_reader& r, std::string& out) {
+    const auto b = read_binary(r);
+    if (!b) {
         return decode_error::truncated;
     }
-    const auto s = as_chars(b);
-    if (!is_valid_utf8(s)) {
+    const auto s = as_chars(*b);
+    if (!topic::valid_utf8(s)) { // §1.5.3
         return decode_error::bad_utf8;
     }
     out.assign(s);
@@ -93,29 +75,32 @@ std::optional<decode_error> read_string(reader& r, std::string& out) {
 
 using decoded = result<packet, decode_error>;
 
-decoded decode_connect(reader& r) {
+decoded decode_connect(byte_reader& r) {
     // §3.1.2.1: protocol name, then §3.1.2.2: level.
-    std::span<const std::uint8_t> name;
-    std::uint8_t level = 0;
-    if (!r.binary(name) || !r.u8(level)) {
+    const auto name = read_binary(r);
+    const auto level = r.u8();
+    if (!name || !level) {
         return fail(decode_error::truncated);
     }
-    const auto name_str = as_chars(name);
-    if (name_str == "MQIsdp" && level == 3) {
+    const auto name_str = as_chars(*name);
+    if (name_str == "MQIsdp" && *level == 3) {
         // MQTT 3.1 clients get CONNACK 0x01 too, rather than a silent close.
         return fail(decode_error::unsupported_protocol_level);
     }
     if (name_str != "MQTT") {
         return fail(decode_error::bad_protocol_name);
     }
-    if (level != protocol_level_311) {
+    if (*level != protocol_level_311) {
         return fail(decode_error::unsupported_protocol_level);
     }
-    std::uint8_t cflags = 0;
-    connect c;
-    if (!r.u8(cflags) || !r.u16(c.keep_alive_s)) {
+    const auto connect_flags = r.u8();
+    const auto keep_alive = r.u16();
+    if (!connect_flags || !keep_alive) {
         return fail(decode_error::truncated);
     }
+    const std::uint8_t cflags = *connect_flags;
+    connect c;
+    c.keep_alive_s = *keep_alive;
     // §3.1.2.3: the reserved flag must be zero.
     if ((cflags & cf_reserved) != 0) {
         return fail(decode_error::reserved_connect_flag);
@@ -154,11 +139,11 @@ decoded decode_connect(reader& r) {
         if (w.topic.find_first_of("+#") != std::string::npos) {
             return fail(decode_error::wildcard_in_topic);
         }
-        std::span<const std::uint8_t> msg;
-        if (!r.binary(msg)) {
+        const auto msg = read_binary(r);
+        if (!msg) {
             return fail(decode_error::truncated);
         }
-        w.payload.assign(msg.begin(), msg.end());
+        w.payload.assign(msg->begin(), msg->end());
         c.will = std::move(w);
     }
     if (has_user) {
@@ -169,11 +154,11 @@ decoded decode_connect(reader& r) {
         c.username = std::move(user);
     }
     if (has_pass) {
-        std::span<const std::uint8_t> pass;
-        if (!r.binary(pass)) {
+        const auto pass = read_binary(r);
+        if (!pass) {
             return fail(decode_error::truncated);
         }
-        c.password = std::string(as_chars(pass));
+        c.password = std::string(as_chars(*pass));
     }
     if (!r.at_end()) {
         return fail(decode_error::length_mismatch);
@@ -181,23 +166,23 @@ decoded decode_connect(reader& r) {
     return c;
 }
 
-decoded decode_connack(reader& r) {
-    std::uint8_t ack_flags = 0;
-    std::uint8_t rc = 0;
-    if (!r.u8(ack_flags) || !r.u8(rc)) {
+decoded decode_connack(byte_reader& r) {
+    const auto ack_flags = r.u8();
+    const auto rc = r.u8();
+    if (!ack_flags || !rc) {
         return fail(decode_error::truncated);
     }
     if (!r.at_end()) {
         return fail(decode_error::length_mismatch);
     }
     // §3.2.2.1: bits 7-1 reserved; §3.2.2.3: 6..255 reserved.
-    if ((ack_flags & 0xFE) != 0 || rc > 5) {
+    if ((*ack_flags & 0xFE) != 0 || *rc > 5) {
         return fail(decode_error::bad_field);
     }
-    return connack{.session_present = (ack_flags & 0x01) != 0, .rc = connack_code{rc}};
+    return connack{.session_present = (*ack_flags & 0x01) != 0, .rc = connack_code{*rc}};
 }
 
-decoded decode_publish(reader& r, std::uint8_t flags) {
+decoded decode_publish(byte_reader& r, std::uint8_t flags) {
     publish p;
     p.dup = (flags & publish_dup) != 0;
     p.qos = static_cast<std::uint8_t>((flags & publish_qos_mask) >> 1);
@@ -220,7 +205,7 @@ decoded decode_publish(reader& r, std::uint8_t flags) {
         return fail(decode_error::wildcard_in_topic);
     }
     if (p.qos > 0) {
-        if (!r.u16(p.packet_id)) {
+        if (!read_packet_id(r, p.packet_id)) {
             return fail(decode_error::truncated);
         }
         if (p.packet_id == 0) {
@@ -234,9 +219,9 @@ decoded decode_publish(reader& r, std::uint8_t flags) {
 
 /// PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK: exactly a non-zero Packet Identifier.
 template <class T>
-decoded decode_id_only(reader& r) {
+decoded decode_id_only(byte_reader& r) {
     T t;
-    if (!r.u16(t.packet_id)) {
+    if (!read_packet_id(r, t.packet_id)) {
         return fail(decode_error::truncated);
     }
     if (!r.at_end()) {
@@ -248,9 +233,9 @@ decoded decode_id_only(reader& r) {
     return t;
 }
 
-decoded decode_subscribe(reader& r) {
+decoded decode_subscribe(byte_reader& r) {
     subscribe s;
-    if (!r.u16(s.packet_id)) {
+    if (!read_packet_id(r, s.packet_id)) {
         return fail(decode_error::truncated);
     }
     if (s.packet_id == 0) {
@@ -268,26 +253,26 @@ decoded decode_subscribe(reader& r) {
         if (sub.filter.empty()) {
             return fail(decode_error::empty_topic);
         }
-        std::uint8_t requested = 0;
-        if (!r.u8(requested)) {
+        const auto requested = r.u8();
+        if (!requested) {
             return fail(decode_error::truncated);
         }
         // §3.8.3.1: bits 7-2 reserved, QoS 3 malformed.
-        if ((requested & 0xFC) != 0) {
+        if ((*requested & 0xFC) != 0) {
             return fail(decode_error::bad_field);
         }
-        if (requested > 2) {
+        if (*requested > 2) {
             return fail(decode_error::bad_qos);
         }
-        sub.qos = requested;
+        sub.qos = *requested;
         s.subscriptions.push_back(std::move(sub));
     }
     return s;
 }
 
-decoded decode_suback(reader& r) {
+decoded decode_suback(byte_reader& r) {
     suback s;
-    if (!r.u16(s.packet_id)) {
+    if (!read_packet_id(r, s.packet_id)) {
         return fail(decode_error::truncated);
     }
     if (s.packet_id == 0) {
@@ -307,9 +292,9 @@ decoded decode_suback(reader& r) {
     return s;
 }
 
-decoded decode_unsubscribe(reader& r) {
+decoded decode_unsubscribe(byte_reader& r) {
     unsubscribe u;
-    if (!r.u16(u.packet_id)) {
+    if (!read_packet_id(r, u.packet_id)) {
         return fail(decode_error::truncated);
     }
     if (u.packet_id == 0) {
@@ -333,7 +318,7 @@ decoded decode_unsubscribe(reader& r) {
 }
 
 template <class T>
-decoded decode_empty(reader& r) {
+decoded decode_empty(byte_reader& r) {
     if (!r.at_end()) {
         return fail(decode_error::length_mismatch);
     }
@@ -420,42 +405,23 @@ struct body_size {
     std::size_t operator()(const disconnect&) const noexcept { return 0; }
 };
 
-/// Writer into a buffer already checked to be large enough.
-class writer {
-public:
-    explicit writer(std::span<std::uint8_t> out) noexcept
-        : out_(out) {}
-    void u8(std::uint8_t v) noexcept { out_[pos_++] = v; }
-    void u16(std::uint16_t v) noexcept {
-        u8(static_cast<std::uint8_t>(v >> 8));
-        u8(static_cast<std::uint8_t>(v & 0xFF));
-    }
-    void bytes(std::span<const std::uint8_t> b) noexcept {
-        if (!b.empty()) {
-            std::memcpy(out_.data() + pos_, b.data(), b.size());
-        }
-        pos_ += b.size();
-    }
-    void str(std::string_view s) noexcept {
-        u16(static_cast<std::uint16_t>(s.size()));
-        bytes({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
-    }
-    void varint(std::size_t n) noexcept {
-        do {
-            auto b = static_cast<std::uint8_t>(n % 128);
-            n /= 128;
-            if (n > 0) {
-                b = static_cast<std::uint8_t>(b | 0x80);
-            }
-            u8(b);
-        } while (n > 0);
-    }
-    [[nodiscard]] std::size_t pos() const noexcept { return pos_; }
+/// §1.5.3: a two-byte length, then the string's bytes (strings_fit has checked the size).
+void write_string(byte_writer& w, std::string_view s) noexcept {
+    w.u16(static_cast<std::uint16_t>(s.size()));
+    w.chars(s);
+}
 
-private:
-    std::span<std::uint8_t> out_;
-    std::size_t pos_ = 0;
-};
+/// §2.2.3: Remaining Length, 7 bits a byte, least significant group first.
+void write_remaining_length(byte_writer& w, std::size_t n) noexcept {
+    do {
+        auto b = static_cast<std::uint8_t>(n % 128);
+        n /= 128;
+        if (n > 0) {
+            b = static_cast<std::uint8_t>(b | 0x80);
+        }
+        w.u8(b);
+    } while (n > 0);
+}
 
 /// True if every string field fits a two-byte length.
 struct strings_fit {
@@ -489,9 +455,9 @@ struct strings_fit {
 };
 
 struct body_writer {
-    writer& w;
+    byte_writer& w;
     void operator()(const connect& c) const noexcept {
-        w.str("MQTT");
+        write_string(w, "MQTT");
         w.u8(protocol_level_311);
         std::uint8_t f = 0;
         if (c.clean_session) {
@@ -512,17 +478,17 @@ struct body_writer {
         }
         w.u8(f);
         w.u16(c.keep_alive_s);
-        w.str(c.client_id);
+        write_string(w, c.client_id);
         if (c.will) {
-            w.str(c.will->topic);
+            write_string(w, c.will->topic);
             w.u16(static_cast<std::uint16_t>(c.will->payload.size()));
             w.bytes(c.will->payload);
         }
         if (c.username) {
-            w.str(*c.username);
+            write_string(w, *c.username);
         }
         if (c.password) {
-            w.str(*c.password);
+            write_string(w, *c.password);
         }
     }
     void operator()(const connack& c) const noexcept {
@@ -530,7 +496,7 @@ struct body_writer {
         w.u8(static_cast<std::uint8_t>(c.rc));
     }
     void operator()(const publish& p) const noexcept {
-        w.str(p.topic);
+        write_string(w, p.topic);
         if (p.qos > 0) {
             w.u16(p.packet_id);
         }
@@ -544,7 +510,7 @@ struct body_writer {
         w.u16(s.packet_id);
         for (const auto& sub : s.subscriptions) {
             assert(sub.qos <= 2);
-            w.str(sub.filter);
+            write_string(w, sub.filter);
             w.u8(sub.qos);
         }
     }
@@ -555,7 +521,7 @@ struct body_writer {
     void operator()(const unsubscribe& u) const noexcept {
         w.u16(u.packet_id);
         for (const auto& f : u.filters) {
-            w.str(f);
+            write_string(w, f);
         }
     }
     void operator()(const unsuback& u) const noexcept { w.u16(u.packet_id); }
@@ -666,52 +632,6 @@ packet_type type_of(const packet& p) noexcept {
     return static_cast<packet_type>(p.index() + 1);
 }
 
-bool is_valid_utf8(std::string_view s) noexcept {
-    std::size_t i = 0;
-    const auto n = s.size();
-    while (i < n) {
-        const auto c = static_cast<std::uint8_t>(s[i]);
-        if (c == 0) {
-            return false; // §1.5.3: U+0000 is forbidden
-        }
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        std::uint32_t cp = 0;
-        if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            cp = c & 0x1Fu;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            cp = c & 0x0Fu;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            cp = c & 0x07u;
-        } else {
-            return false;
-        }
-        if (n - i < len) {
-            return false;
-        }
-        for (std::size_t k = 1; k < len; ++k) {
-            const auto cc = static_cast<std::uint8_t>(s[i + k]);
-            if ((cc & 0xC0) != 0x80) {
-                return false;
-            }
-            cp = (cp << 6) | (cc & 0x3Fu);
-        }
-        // Overlong forms, surrogates (§1.5.3) and code points above U+10FFFF are ill-formed.
-        constexpr std::uint32_t min_for_len[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min_for_len[len] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-            return false;
-        }
-        i += len;
-    }
-    return true;
-}
-
 result<packet, decode_error> decode(std::span<const std::uint8_t> bytes) noexcept {
     if (bytes.empty()) {
         return fail(decode_error::empty);
@@ -751,7 +671,7 @@ result<packet, decode_error> decode(std::span<const std::uint8_t> bytes) noexcep
     if (type != packet_type::publish && flags != required_flags(type)) {
         return fail(decode_error::bad_fixed_header_flags);
     }
-    reader r(bytes.subspan(pos));
+    byte_reader r(bytes.subspan(pos));
     switch (type) {
     case packet_type::connect:
         return decode_connect(r);
@@ -802,12 +722,12 @@ std::size_t encode(const packet& p, std::span<std::uint8_t> out) noexcept {
     if (total == 0 || out.size() < total) {
         return 0;
     }
-    writer w(out);
+    byte_writer w(out.first(total));
     w.u8(first_byte(p));
-    w.varint(std::visit(body_size{}, p));
+    write_remaining_length(w, std::visit(body_size{}, p));
     std::visit(body_writer{w}, p);
-    assert(w.pos() == total);
-    return w.pos();
+    assert(w.written() == total);
+    return w.written();
 }
 
 std::vector<std::uint8_t> encode(const packet& p) {

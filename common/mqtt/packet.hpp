@@ -188,9 +188,6 @@ enum class decode_error : std::uint8_t {
 
 [[nodiscard]] packet_type type_of(const packet& p) noexcept;
 
-/// Checks §1.5.3: well-formed UTF-8 without surrogates and without U+0000.
-[[nodiscard]] bool is_valid_utf8(std::string_view s) noexcept;
-
 /// Decodes one complete packet: the fixed header and exactly Remaining Length bytes after it
 /// (the framer cuts such spans out of the stream). Pure; never throws on malformed input
 /// (only std::bad_alloc could escape, which terminates).

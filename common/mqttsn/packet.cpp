@@ -4,9 +4,10 @@
 #include <cassert>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
-#include "common/mqttsn/byte_reader.hpp"
-#include "common/mqttsn/byte_writer.hpp"
+#include "common/bytes/byte_reader.hpp"
+#include "common/bytes/byte_writer.hpp"
 
 namespace snbridge::common::mqttsn {
 
@@ -34,10 +35,6 @@ constexpr std::uint8_t ctrl_radius_mask = 0x03;
 // MQTT-SN 1.2 §5.5: Length, MsgType and Ctrl precede the Wireless Node Id.
 constexpr std::size_t encapsulation_fixed_header = 3;
 
-tl::unexpected<decode_error> err(decode_error e) noexcept {
-    return tl::unexpected<decode_error>(e);
-}
-
 std::string to_text(bytes_view b) {
     return std::string(b.begin(), b.end());
 }
@@ -48,7 +45,7 @@ std::vector<std::uint8_t> to_bytes(bytes_view b) {
 result<flags, decode_error> decode_flags(std::uint8_t b) noexcept {
     const auto tid = static_cast<std::uint8_t>(b & flag_topic_id_type_mask);
     if (tid == flag_topic_id_type_mask) {
-        return err(decode_error::reserved_topic_id_type); // §5.3.4: 0b11 is reserved
+        return fail(decode_error::reserved_topic_id_type); // §5.3.4: 0b11 is reserved
     }
     flags f;
     f.dup = (b & flag_dup) != 0;
@@ -63,7 +60,7 @@ result<flags, decode_error> decode_flags(std::uint8_t b) noexcept {
 /// A message made only of fixed fields: anything left over disagrees with its size.
 decoded finish(byte_reader& r, packet p) {
     if (!r.at_end()) {
-        return err(decode_error::length_mismatch);
+        return fail(decode_error::length_mismatch);
     }
     return p;
 }
@@ -71,7 +68,7 @@ decoded finish(byte_reader& r, packet p) {
 decoded decode_return_code_only(byte_reader& r, auto make) {
     const auto rc = r.u8();
     if (!rc) {
-        return err(decode_error::truncated);
+        return fail(decode_error::truncated);
     }
     return finish(r, make(static_cast<return_code>(*rc)));
 }
@@ -83,7 +80,7 @@ decoded decode_id_id_rc(byte_reader& r) {
     const auto msg_id = r.u16();
     const auto rc = r.u8();
     if (!topic_id || !msg_id || !rc) {
-        return err(decode_error::truncated);
+        return fail(decode_error::truncated);
     }
     return finish(r, T{*topic_id, *msg_id, static_cast<return_code>(*rc)});
 }
@@ -93,7 +90,7 @@ template <class T>
 decoded decode_msg_id_only(byte_reader& r) {
     const auto msg_id = r.u16();
     if (!msg_id) {
-        return err(decode_error::truncated);
+        return fail(decode_error::truncated);
     }
     return finish(r, T{*msg_id});
 }
@@ -111,7 +108,7 @@ decoded decode_will_topic(byte_reader& r) {
     }
     const auto f = decode_flags(*r.u8());
     if (!f) {
-        return err(f.error());
+        return fail(f.error());
     }
     const auto topic = r.rest();
     if (topic.empty()) {
@@ -129,11 +126,11 @@ decoded decode_topic_request(byte_reader& r) {
     const auto flag_octet = r.u8();
     const auto msg_id = r.u16();
     if (!flag_octet || !msg_id) {
-        return err(decode_error::truncated);
+        return fail(decode_error::truncated);
     }
     const auto f = decode_flags(*flag_octet);
     if (!f) {
-        return err(f.error());
+        return fail(f.error());
     }
     T m;
     m.flag = *f;
@@ -142,7 +139,7 @@ decoded decode_topic_request(byte_reader& r) {
     case topic_id_type::normal: {
         const auto name = r.rest();
         if (name.empty()) {
-            return err(decode_error::empty_topic);
+            return fail(decode_error::empty_topic);
         }
         m.topic_name = to_text(name);
         return m;
@@ -151,7 +148,7 @@ decoded decode_topic_request(byte_reader& r) {
         // §3 and §6.7: a short topic name is exactly two characters (DESIGN.md rule 2).
         const auto name = r.rest();
         if (name.size() != 2) {
-            return err(decode_error::bad_short_topic);
+            return fail(decode_error::bad_short_topic);
         }
         m.topic_name = to_text(name);
         return m;
@@ -159,152 +156,191 @@ decoded decode_topic_request(byte_reader& r) {
     case topic_id_type::predefined: {
         const auto id = r.u16();
         if (!id) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         m.topic_id = *id;
         return finish(r, std::move(m));
     }
     }
-    return err(decode_error::reserved_topic_id_type); // unreachable: decode_flags rejects 0b11
+    return fail(decode_error::reserved_topic_id_type); // unreachable: decode_flags rejects 0b11
 }
 
-decoded decode_body(std::uint8_t type, byte_reader& r) {
+/// The MsgType octet of alternative I of `packet`.
+template <std::size_t I>
+constexpr auto
+    type_octet_of = static_cast<std::uint8_t>(std::variant_alternative_t<I, packet>::type);
+
+template <std::size_t... I>
+constexpr bool is_known_type(std::uint8_t octet, std::index_sequence<I...>) noexcept {
+    return ((octet == type_octet_of<I>) || ...);
+}
+
+/// The MsgType `octet` names, or nullopt for a reserved value (§5.2.2 Table 3): known means
+/// some alternative of `packet` carries it.
+constexpr std::optional<msg_type> known_type(std::uint8_t octet) noexcept {
+    if (!is_known_type(octet, std::make_index_sequence<std::variant_size_v<packet>>{})) {
+        return std::nullopt;
+    }
+    return static_cast<msg_type>(octet);
+}
+
+template <std::size_t... I>
+constexpr bool types_are_distinct(std::index_sequence<I...>) noexcept {
+    constexpr std::array<std::uint8_t, sizeof...(I)> octets{type_octet_of<I>...};
+    for (std::size_t i = 0; i < octets.size(); ++i) {
+        for (std::size_t j = i + 1; j < octets.size(); ++j) {
+            if (octets[i] == octets[j]) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+// Two structs with one MsgType would make decode() ambiguous and type_of() lie.
+static_assert(types_are_distinct(std::make_index_sequence<std::variant_size_v<packet>>{}),
+              "every packet alternative needs its own msg_type");
+
+decoded decode_body(msg_type type, byte_reader& r) {
     switch (type) {
-    case 0x00: { // ADVERTISE §5.4.1: GwId, Duration
+    case msg_type::advertise: { // ADVERTISE §5.4.1: GwId, Duration
         const auto gw_id = r.u8();
         const auto duration = r.u16();
         if (!gw_id || !duration) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         return finish(r, advertise{*gw_id, *duration});
     }
-    case 0x01: { // SEARCHGW §5.4.2: Radius
+    case msg_type::searchgw: { // SEARCHGW §5.4.2: Radius
         const auto radius = r.u8();
         if (!radius) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         return finish(r, searchgw{*radius});
     }
-    case 0x02: { // GWINFO §5.4.3: GwId, GwAdd only when sent by a client (may be absent)
+    case msg_type::gwinfo: { // GWINFO §5.4.3: GwId, GwAdd only when sent by a client (may be
+                             // absent)
         const auto gw_id = r.u8();
         if (!gw_id) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         return gwinfo{*gw_id, to_bytes(r.rest())};
     }
-    case 0x04: { // CONNECT §5.4.4: Flags, ProtocolId, Duration, ClientId (1..n chars, §5.3.1)
+    case msg_type::connect: { // CONNECT §5.4.4: Flags, ProtocolId, Duration, ClientId (1..n chars,
+                              // §5.3.1)
         const auto flag_octet = r.u8();
         const auto protocol_id = r.u8();
         const auto duration = r.u16();
         if (!flag_octet || !protocol_id || !duration) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         const auto f = decode_flags(*flag_octet);
         if (!f) {
-            return err(f.error());
+            return fail(f.error());
         }
         if (*protocol_id != protocol_id_v1_2) {
-            return err(decode_error::bad_protocol_id); // §5.3.8
+            return fail(decode_error::bad_protocol_id); // §5.3.8
         }
         const auto client_id = r.rest();
         if (client_id.empty()) {
-            return err(decode_error::empty_client_id); // §5.3.1: at least one character
+            return fail(decode_error::empty_client_id); // §5.3.1: at least one character
         }
         // Longer than 23 characters is accepted here; the session applies the configured
         // maximum (DESIGN.md rule 13).
         return connect{*f, *duration, to_text(client_id)};
     }
-    case 0x05: // CONNACK §5.4.5
+    case msg_type::connack: // CONNACK §5.4.5
         return decode_return_code_only(r, [](return_code rc) { return connack{rc}; });
-    case 0x06: // WILLTOPICREQ §5.4.6: header only
+    case msg_type::willtopicreq: // WILLTOPICREQ §5.4.6: header only
         return finish(r, willtopicreq{});
-    case 0x07:
+    case msg_type::willtopic:
         return decode_will_topic<willtopic>(r);
-    case 0x08: // WILLMSGREQ §5.4.8: header only
+    case msg_type::willmsgreq: // WILLMSGREQ §5.4.8: header only
         return finish(r, willmsgreq{});
-    case 0x09: // WILLMSG §5.4.9: WillMsg; an empty will message is legal (§5.3.13, as MQTT)
+    case msg_type::willmsg: // WILLMSG §5.4.9: WillMsg; an empty will message is legal (§5.3.13, as
+                            // MQTT)
         return willmsg{to_bytes(r.rest())};
-    case 0x0A: { // REGISTER §5.4.10: TopicId, MsgId, TopicName
+    case msg_type::register_: { // REGISTER §5.4.10: TopicId, MsgId, TopicName
         const auto topic_id = r.u16();
         const auto msg_id = r.u16();
         if (!topic_id || !msg_id) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         const auto name = r.rest();
         if (name.empty()) {
-            return err(decode_error::empty_topic);
+            return fail(decode_error::empty_topic);
         }
         return register_{*topic_id, *msg_id, to_text(name)};
     }
-    case 0x0B:
+    case msg_type::regack:
         return decode_id_id_rc<regack>(r);
-    case 0x0C: { // PUBLISH §5.4.12: Flags, TopicId, MsgId, Data (may be empty, §5.3.2)
+    case msg_type::publish: { // PUBLISH §5.4.12: Flags, TopicId, MsgId, Data (may be empty, §5.3.2)
         const auto flag_octet = r.u8();
         const auto topic_id = r.u16();
         const auto msg_id = r.u16();
         if (!flag_octet || !topic_id || !msg_id) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         const auto f = decode_flags(*flag_octet);
         if (!f) {
-            return err(f.error());
+            return fail(f.error());
         }
         // An empty Data is a legal zero-length payload (it clears a retained message in MQTT).
         return publish{*f, *topic_id, *msg_id, to_bytes(r.rest())};
     }
-    case 0x0D:
+    case msg_type::puback:
         return decode_id_id_rc<puback>(r);
-    case 0x0E:
+    case msg_type::pubcomp:
         return decode_msg_id_only<pubcomp>(r);
-    case 0x0F:
+    case msg_type::pubrec:
         return decode_msg_id_only<pubrec>(r);
-    case 0x10:
+    case msg_type::pubrel:
         return decode_msg_id_only<pubrel>(r);
-    case 0x12:
+    case msg_type::subscribe:
         return decode_topic_request<subscribe>(r);
-    case 0x13: { // SUBACK §5.4.16: Flags (granted QoS), TopicId, MsgId, ReturnCode
+    case msg_type::suback: { // SUBACK §5.4.16: Flags (granted QoS), TopicId, MsgId, ReturnCode
         const auto flag_octet = r.u8();
         const auto topic_id = r.u16();
         const auto msg_id = r.u16();
         const auto rc = r.u8();
         if (!flag_octet || !topic_id || !msg_id || !rc) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         const auto f = decode_flags(*flag_octet);
         if (!f) {
-            return err(f.error());
+            return fail(f.error());
         }
         return finish(r, suback{*f, *topic_id, *msg_id, static_cast<return_code>(*rc)});
     }
-    case 0x14:
+    case msg_type::unsubscribe:
         return decode_topic_request<unsubscribe>(r);
-    case 0x15:
+    case msg_type::unsuback:
         return decode_msg_id_only<unsuback>(r);
-    case 0x16: // PINGREQ §5.4.19: ClientId optional (only a waking sleeper sends it)
+    case msg_type::pingreq: // PINGREQ §5.4.19: ClientId optional (only a waking sleeper sends it)
         return pingreq{to_text(r.rest())};
-    case 0x17: // PINGRESP §5.4.20: header only
+    case msg_type::pingresp: // PINGRESP §5.4.20: header only
         return finish(r, pingresp{});
-    case 0x18: { // DISCONNECT §5.4.21: Duration optional (present = going to sleep)
+    case msg_type::disconnect: { // DISCONNECT §5.4.21: Duration optional (present = going to sleep)
         if (r.at_end()) {
             return disconnect{};
         }
         const auto duration = r.u16();
         if (!duration) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
         return finish(r, disconnect{*duration});
     }
-    case 0x1A:
+    case msg_type::willtopicupd:
         return decode_will_topic<willtopicupd>(r);
-    case 0x1B: // WILLTOPICRESP §5.4.24
+    case msg_type::willtopicresp: // WILLTOPICRESP §5.4.24
         return decode_return_code_only(r, [](return_code rc) { return willtopicresp{rc}; });
-    case 0x1C: // WILLMSGUPD §5.4.23: WillMsg, may be empty like WILLMSG
+    case msg_type::willmsgupd: // WILLMSGUPD §5.4.23: WillMsg, may be empty like WILLMSG
         return willmsgupd{to_bytes(r.rest())};
-    case 0x1D: // WILLMSGRESP §5.4.25
+    case msg_type::willmsgresp: // WILLMSGRESP §5.4.25
         return decode_return_code_only(r, [](return_code rc) { return willmsgresp{rc}; });
-    default: // §5.2.2 Table 3: 0x03, 0x11, 0x19, 0x1E-0xFD, 0xFF (0xFE is handled by caller)
-        return err(decode_error::reserved_type);
+    case msg_type::encapsulated: // decode_message() handles it before the body
+        break;
     }
+    return fail(decode_error::bad_field);
 }
 
 decoded decode_message(bytes_view d, bool inside_encapsulation);
@@ -314,25 +350,25 @@ decoded decode_message(bytes_view d, bool inside_encapsulation);
 /// itself be valid and not another encapsulation.
 decoded decode_encapsulated(bytes_view d) {
     if (d.size() < encapsulation_fixed_header) {
-        return err(decode_error::truncated);
+        return fail(decode_error::truncated);
     }
     const std::size_t header = d[0];
     if (header < encapsulation_fixed_header) {
-        return err(decode_error::bad_field);
+        return fail(decode_error::bad_field);
     }
     if (header > d.size()) {
-        return err(decode_error::truncated);
+        return fail(decode_error::truncated);
     }
     const std::uint8_t ctrl = d[2];
     if ((ctrl & static_cast<std::uint8_t>(~ctrl_radius_mask)) != 0) {
-        return err(decode_error::bad_field); // Table 29: bits 7-2 reserved
+        return fail(decode_error::bad_field); // Table 29: bits 7-2 reserved
     }
     const auto inner = d.subspan(header);
     if (inner.empty()) {
-        return err(decode_error::truncated);
+        return fail(decode_error::truncated);
     }
     if (const auto check = decode_message(inner, true); !check) {
-        return err(check.error());
+        return fail(check.error());
     }
     encapsulated e;
     e.radius = static_cast<std::uint8_t>(ctrl & ctrl_radius_mask);
@@ -344,44 +380,47 @@ decoded decode_encapsulated(bytes_view d) {
 
 decoded decode_message(bytes_view d, bool inside_encapsulation) {
     if (d.empty()) {
-        return err(decode_error::empty);
+        return fail(decode_error::empty);
     }
     std::size_t header = 2;
-    std::uint8_t type = 0;
+    std::uint8_t type_octet = 0;
     if (d[0] == three_octet_length_marker) {
         // §5.2.1: 0x01, then the total length in two octets, then MsgType.
         if (d.size() < 4) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
-        type = d[3];
-        if (type == static_cast<std::uint8_t>(msg_type::encapsulated)) {
-            return err(decode_error::bad_field); // §5.5: its Length is always one octet
+        type_octet = d[3];
+        if (type_octet == static_cast<std::uint8_t>(msg_type::encapsulated)) {
+            return fail(decode_error::bad_field); // §5.5: its Length is always one octet
         }
+        // §5.2.1: a message under 256 octets "may" use the 1-octet form, so the 3-octet form
+        // is legal at any length; only agreement with the datagram is required (rule 10).
         const std::size_t total = (static_cast<std::size_t>(d[1]) << 8) | d[2];
-        if (total <= max_one_octet_length) {
-            return err(decode_error::short_length_form); // DESIGN.md rule 10
-        }
         if (total != d.size()) {
-            return err(decode_error::length_mismatch);
+            return fail(decode_error::length_mismatch);
         }
         header = 4;
     } else {
         if (d.size() < 2) {
-            return err(decode_error::truncated);
+            return fail(decode_error::truncated);
         }
-        type = d[1];
-        if (type == static_cast<std::uint8_t>(msg_type::encapsulated)) {
+        type_octet = d[1];
+        if (type_octet == static_cast<std::uint8_t>(msg_type::encapsulated)) {
             if (inside_encapsulation) {
-                return err(decode_error::bad_field); // a forwarder does not nest (§5.5)
+                return fail(decode_error::bad_field); // a forwarder does not nest (§5.5)
             }
             return decode_encapsulated(d);
         }
         if (d[0] != d.size()) {
-            return err(decode_error::length_mismatch);
+            return fail(decode_error::length_mismatch);
         }
     }
+    const auto type = known_type(type_octet);
+    if (!type) {
+        return fail(decode_error::reserved_type); // §5.2.2 Table 3: 0x03, 0x11, 0x19, ...
+    }
     byte_reader r(d.subspan(header));
-    return decode_body(type, r);
+    return decode_body(*type, r);
 }
 
 // --- encoding -----------------------------------------------------------------------------
@@ -464,12 +503,6 @@ std::size_t encapsulated_size(const encapsulated& m) noexcept {
     return total > max_message_size ? not_encodable : total;
 }
 
-void write_text(byte_writer& w, const std::string& s) noexcept {
-    w.bytes(s.data(), s.size());
-}
-void write_bytes(byte_writer& w, const std::vector<std::uint8_t>& b) noexcept {
-    w.bytes(b.data(), b.size());
-}
 void write_rc(byte_writer& w, return_code rc) noexcept {
     w.u8(static_cast<std::uint8_t>(rc));
 }
@@ -481,7 +514,7 @@ void write_topic_request(byte_writer& w, const T& m) noexcept {
     if (m.flag.topic_type == topic_id_type::predefined) {
         w.u16(m.topic_id);
     } else {
-        write_text(w, m.topic_name);
+        w.chars(m.topic_name);
     }
 }
 
@@ -491,7 +524,7 @@ void write_will_topic(byte_writer& w, const T& m) noexcept {
         return; // §5.4.7 / §5.4.22: the empty message has neither Flags nor WillTopic
     }
     w.u8(m.flag.encode());
-    write_text(w, m.topic);
+    w.chars(m.topic);
 }
 
 struct body_writer {
@@ -503,23 +536,23 @@ struct body_writer {
     void operator()(const searchgw& m) const noexcept { w.u8(m.radius); }
     void operator()(const gwinfo& m) const noexcept {
         w.u8(m.gw_id);
-        write_bytes(w, m.gw_address);
+        w.bytes(m.gw_address);
     }
     void operator()(const connect& m) const noexcept {
         w.u8(m.flag.encode());
         w.u8(protocol_id_v1_2);
         w.u16(m.duration);
-        write_text(w, m.client_id);
+        w.chars(m.client_id);
     }
     void operator()(const connack& m) const noexcept { write_rc(w, m.rc); }
     void operator()(const willtopicreq&) const noexcept {}
     void operator()(const willtopic& m) const noexcept { write_will_topic(w, m); }
     void operator()(const willmsgreq&) const noexcept {}
-    void operator()(const willmsg& m) const noexcept { write_bytes(w, m.message); }
+    void operator()(const willmsg& m) const noexcept { w.bytes(m.message); }
     void operator()(const register_& m) const noexcept {
         w.u16(m.topic_id);
         w.u16(m.msg_id);
-        write_text(w, m.topic_name);
+        w.chars(m.topic_name);
     }
     void operator()(const regack& m) const noexcept {
         w.u16(m.topic_id);
@@ -530,7 +563,7 @@ struct body_writer {
         w.u8(m.flag.encode());
         w.u16(m.topic_id);
         w.u16(m.msg_id);
-        write_bytes(w, m.data);
+        w.bytes(m.data);
     }
     void operator()(const puback& m) const noexcept {
         w.u16(m.topic_id);
@@ -549,7 +582,7 @@ struct body_writer {
     }
     void operator()(const unsubscribe& m) const noexcept { write_topic_request(w, m); }
     void operator()(const unsuback& m) const noexcept { w.u16(m.msg_id); }
-    void operator()(const pingreq& m) const noexcept { write_text(w, m.client_id); }
+    void operator()(const pingreq& m) const noexcept { w.chars(m.client_id); }
     void operator()(const pingresp&) const noexcept {}
     void operator()(const disconnect& m) const noexcept {
         if (m.duration) {
@@ -558,23 +591,10 @@ struct body_writer {
     }
     void operator()(const willtopicupd& m) const noexcept { write_will_topic(w, m); }
     void operator()(const willtopicresp& m) const noexcept { write_rc(w, m.rc); }
-    void operator()(const willmsgupd& m) const noexcept { write_bytes(w, m.message); }
+    void operator()(const willmsgupd& m) const noexcept { w.bytes(m.message); }
     void operator()(const willmsgresp& m) const noexcept { write_rc(w, m.rc); }
     void operator()(const encapsulated&) const noexcept { assert(false && "handled by encode"); }
 };
-
-// Index of each alternative in `packet` -> its MsgType. Kept in the variant's order.
-constexpr std::array<msg_type, std::variant_size_v<packet>> type_by_index{
-    msg_type::advertise,     msg_type::searchgw,     msg_type::gwinfo,      msg_type::connect,
-    msg_type::connack,       msg_type::willtopicreq, msg_type::willtopic,   msg_type::willmsgreq,
-    msg_type::willmsg,       msg_type::register_,    msg_type::regack,      msg_type::publish,
-    msg_type::puback,        msg_type::pubcomp,      msg_type::pubrec,      msg_type::pubrel,
-    msg_type::subscribe,     msg_type::suback,       msg_type::unsubscribe, msg_type::unsuback,
-    msg_type::pingreq,       msg_type::pingresp,     msg_type::disconnect,  msg_type::willtopicupd,
-    msg_type::willtopicresp, msg_type::willmsgupd,   msg_type::willmsgresp, msg_type::encapsulated,
-};
-static_assert(std::is_same_v<std::variant_alternative_t<27, packet>, encapsulated>);
-static_assert(std::is_same_v<std::variant_alternative_t<11, packet>, publish>);
 
 } // namespace
 
@@ -606,8 +626,6 @@ std::string_view to_string(decode_error e) noexcept {
         return "truncated";
     case decode_error::length_mismatch:
         return "length_mismatch";
-    case decode_error::short_length_form:
-        return "short_length_form";
     case decode_error::reserved_type:
         return "reserved_type";
     case decode_error::reserved_topic_id_type:
@@ -689,7 +707,8 @@ std::string_view to_string(msg_type t) noexcept {
 }
 
 msg_type type_of(const packet& p) noexcept {
-    return type_by_index[p.index()];
+    return std::visit([](const auto& m) noexcept { return std::remove_cvref_t<decltype(m)>::type; },
+                      p);
 }
 
 result<packet, decode_error> decode(std::span<const std::uint8_t> datagram) noexcept {
@@ -725,8 +744,8 @@ std::size_t encode(const packet& p, std::span<std::uint8_t> out) noexcept {
         w.u8(static_cast<std::uint8_t>(encapsulation_fixed_header + e->wireless_node_id.size()));
         w.u8(static_cast<std::uint8_t>(msg_type::encapsulated));
         w.u8(e->radius);
-        write_bytes(w, e->wireless_node_id);
-        write_bytes(w, e->inner);
+        w.bytes(e->wireless_node_id);
+        w.bytes(e->inner);
     } else {
         if (total <= max_one_octet_length) {
             w.u8(static_cast<std::uint8_t>(total));

@@ -80,58 +80,71 @@ struct flags {
 };
 
 // --- one struct per message (MQTT-SN 1.2 §5.4) --------------------------------------------
+// Each struct names its MsgType in a static `type` (static, so aggregate initialisation
+// stays as it is); type_of() and the encoder read it, and the decoder maps back to it.
 
 struct advertise {
+    static constexpr msg_type type = msg_type::advertise;
     std::uint8_t gw_id = 0;
     std::uint16_t duration = 0;
     bool operator==(const advertise&) const = default;
 };
 struct searchgw {
+    static constexpr msg_type type = msg_type::searchgw;
     std::uint8_t radius = 0;
     bool operator==(const searchgw&) const = default;
 };
 /// gw_address is present only when a client answers on behalf of a gateway (§5.4.3).
 struct gwinfo {
+    static constexpr msg_type type = msg_type::gwinfo;
     std::uint8_t gw_id = 0;
     std::vector<std::uint8_t> gw_address;
     bool operator==(const gwinfo&) const = default;
 };
 /// protocol_id must be 0x01 (§5.3.7); duration is the keep-alive in seconds.
 struct connect {
+    static constexpr msg_type type = msg_type::connect;
     flags flag;
     std::uint16_t duration = 0;
     std::string client_id;
     bool operator==(const connect&) const = default;
 };
 struct connack {
+    static constexpr msg_type type = msg_type::connack;
     return_code rc = return_code::accepted;
     bool operator==(const connack&) const = default;
 };
 struct willtopicreq {
+    static constexpr msg_type type = msg_type::willtopicreq;
     bool operator==(const willtopicreq&) const = default;
 };
 /// An empty topic (a 2-byte message with no Flags octet) deletes the will (§5.4.7). Decode
 /// also takes a Flags octet with no WillTopic as that empty message (flags dropped), and
 /// encode writes an empty topic as the 2-byte form whatever `flag` holds.
 struct willtopic {
+    static constexpr msg_type type = msg_type::willtopic;
     flags flag;
     std::string topic;
     bool operator==(const willtopic&) const = default;
 };
 struct willmsgreq {
+    static constexpr msg_type type = msg_type::willmsgreq;
     bool operator==(const willmsgreq&) const = default;
 };
 struct willmsg {
+    static constexpr msg_type type = msg_type::willmsg;
     std::vector<std::uint8_t> message;
     bool operator==(const willmsg&) const = default;
 };
 struct register_ {
+    static constexpr msg_type type = msg_type::register_;
     std::uint16_t topic_id = 0;
     std::uint16_t msg_id = 0;
     std::string topic_name;
     bool operator==(const register_&) const = default;
 };
 struct regack {
+    static constexpr msg_type type = msg_type::regack;
     std::uint16_t topic_id = 0;
     std::uint16_t msg_id = 0;
     return_code rc = return_code::accepted;
@@ -140,6 +153,7 @@ struct regack {
 /// For a short topic name (topic_type short_name) topic_id holds the two characters,
 /// first character in the high byte, exactly as on the wire.
 struct publish {
+    static constexpr msg_type type = msg_type::publish;
     flags flag;
     std::uint16_t topic_id = 0;
     std::uint16_t msg_id = 0;
@@ -147,26 +161,31 @@ struct publish {
     bool operator==(const publish&) const = default;
 };
 struct puback {
+    static constexpr msg_type type = msg_type::puback;
     std::uint16_t topic_id = 0;
     std::uint16_t msg_id = 0;
     return_code rc = return_code::accepted;
     bool operator==(const puback&) const = default;
 };
 struct pubrec {
+    static constexpr msg_type type = msg_type::pubrec;
     std::uint16_t msg_id = 0;
     bool operator==(const pubrec&) const = default;
 };
 struct pubrel {
+    static constexpr msg_type type = msg_type::pubrel;
     std::uint16_t msg_id = 0;
     bool operator==(const pubrel&) const = default;
 };
 struct pubcomp {
+    static constexpr msg_type type = msg_type::pubcomp;
     std::uint16_t msg_id = 0;
     bool operator==(const pubcomp&) const = default;
 };
 /// topic_type normal: topic_name holds the name (may contain wildcards);
 /// short_name: topic_name holds exactly 2 bytes; predefined: topic_id holds the id (§5.4.15).
 struct subscribe {
+    static constexpr msg_type type = msg_type::subscribe;
     flags flag;
     std::uint16_t msg_id = 0;
     std::string topic_name;
@@ -175,6 +194,7 @@ struct subscribe {
 };
 /// Only flag.qos_level is meaningful (granted QoS, §5.4.16).
 struct suback {
+    static constexpr msg_type type = msg_type::suback;
     flags flag;
     std::uint16_t topic_id = 0;
     std::uint16_t msg_id = 0;
@@ -183,6 +203,7 @@ struct suback {
 };
 /// Same topic representation as subscribe (§5.4.17).
 struct unsubscribe {
+    static constexpr msg_type type = msg_type::unsubscribe;
     flags flag;
     std::uint16_t msg_id = 0;
     std::string topic_name;
@@ -190,37 +211,45 @@ struct unsubscribe {
     bool operator==(const unsubscribe&) const = default;
 };
 struct unsuback {
+    static constexpr msg_type type = msg_type::unsuback;
     std::uint16_t msg_id = 0;
     bool operator==(const unsuback&) const = default;
 };
 /// client_id is empty when the optional ClientId field is absent (§5.4.19).
 struct pingreq {
+    static constexpr msg_type type = msg_type::pingreq;
     std::string client_id;
     bool operator==(const pingreq&) const = default;
 };
 struct pingresp {
+    static constexpr msg_type type = msg_type::pingresp;
     bool operator==(const pingresp&) const = default;
 };
 /// duration present = the client goes to sleep for that many seconds (§5.4.21, §6.14).
 struct disconnect {
+    static constexpr msg_type type = msg_type::disconnect;
     std::optional<std::uint16_t> duration;
     bool operator==(const disconnect&) const = default;
 };
 /// An empty topic (no Flags octet) deletes the will (§5.4.22); same rules as willtopic.
 struct willtopicupd {
+    static constexpr msg_type type = msg_type::willtopicupd;
     flags flag;
     std::string topic;
     bool operator==(const willtopicupd&) const = default;
 };
 struct willtopicresp {
+    static constexpr msg_type type = msg_type::willtopicresp;
     return_code rc = return_code::accepted;
     bool operator==(const willtopicresp&) const = default;
 };
 struct willmsgupd {
+    static constexpr msg_type type = msg_type::willmsgupd;
     std::vector<std::uint8_t> message;
     bool operator==(const willmsgupd&) const = default;
 };
 struct willmsgresp {
+    static constexpr msg_type type = msg_type::willmsgresp;
     return_code rc = return_code::accepted;
     bool operator==(const willmsgresp&) const = default;
 };
@@ -228,6 +257,7 @@ struct willmsgresp {
 /// message, to be decoded with decode(). ctrl bits 1-0 are the radius; bits 7-2 are reserved.
 /// decode() has already checked that `inner` is a valid, non-encapsulated MQTT-SN message.
 struct encapsulated {
+    static constexpr msg_type type = msg_type::encapsulated;
     std::uint8_t radius = 0;
     std::vector<std::uint8_t> wireless_node_id;
     std::vector<std::uint8_t> inner;
@@ -246,7 +276,6 @@ enum class decode_error : std::uint8_t {
     truncated,              ///< fewer bytes than the header or a fixed field needs
     length_mismatch,        ///< the Length field disagrees with the datagram size, or octets
                             ///< follow the last field of a fixed-size message
-    short_length_form,      ///< 3-byte Length form with a total under 256 (DESIGN.md rule 10)
     reserved_type,          ///< MsgType is reserved (§5.2.2 Table 3)
     reserved_topic_id_type, ///< TopicIdType 0b11
     bad_protocol_id,        ///< CONNECT ProtocolId other than 0x01 (§5.3.7)
@@ -263,6 +292,7 @@ enum class decode_error : std::uint8_t {
 /// Upper-case message name as in the spec: "PUBLISH", "WILLTOPICUPD", "Encapsulated".
 [[nodiscard]] std::string_view to_string(msg_type t) noexcept;
 
+/// The MsgType of the held message: its struct's static `type`.
 [[nodiscard]] msg_type type_of(const packet& p) noexcept;
 
 /// Decodes one datagram. Pure; never throws on malformed input (only std::bad_alloc could

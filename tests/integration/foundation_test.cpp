@@ -37,12 +37,12 @@ struct malformed {
 };
 
 const std::vector<malformed> malformed_datagrams = {
-    {{}, "empty"},                                         // zero-length datagram
-    {{0x02}, "truncated"},                                 // Length says 2, only 1 byte arrived
-    {{0x05, 0x16}, "length_mismatch"},                     // Length 5 on a 2-byte datagram
-    {{0x02, 0x03}, "reserved_type"},                       // MsgType 0x03 is reserved (§5.2.2)
-    {{0x01, 0x00, 0x05, 0x16, 0x00}, "short_length_form"}, // 3-byte Length with total 5 < 256
-    {{0x03, 0x04, 0x04}, "truncated"},                     // CONNECT cut after its Flags
+    {{}, "empty"},                                       // zero-length datagram
+    {{0x02}, "truncated"},                               // Length says 2, only 1 byte arrived
+    {{0x05, 0x16}, "length_mismatch"},                   // Length 5 on a 2-byte datagram
+    {{0x02, 0x03}, "reserved_type"},                     // MsgType 0x03 is reserved (§5.2.2)
+    {{0x01, 0x00, 0x06, 0x16, 0x00}, "length_mismatch"}, // 3-byte Length 6 on 5 bytes
+    {{0x03, 0x04, 0x04}, "truncated"},                   // CONNECT cut after its Flags
 };
 
 void check_startup_lines(test::process& p) {
@@ -103,10 +103,9 @@ TEST_CASE("snbridge -p PORT -v: drops malformed datagrams with a reason, keeps r
     CHECK(p.wait_exit(10s) == 0);
     const auto final_out = p.output();
     CHECK(final_out.find("Received SIGTERM, shutting down.") != std::string::npos);
-    // 2 x 6 malformed datagrams: empty 2, length_mismatch 2, reserved_type 2,
-    // short_length_form 2, truncated 4.
-    CHECK(final_out.find("Dropped 12 datagrams: empty 2, length_mismatch 2, reserved_type 2, "
-                         "short_length_form 2, truncated 4.") != std::string::npos);
+    // 2 x 6 malformed datagrams: empty 2, length_mismatch 4, reserved_type 2, truncated 4.
+    CHECK(final_out.find("Dropped 12 datagrams: empty 2, length_mismatch 4, reserved_type 2, "
+                         "truncated 4.") != std::string::npos);
     CHECK(std::regex_search(final_out, std::regex("snbridge version [0-9.]+ terminating\n$")));
 }
 

@@ -1,17 +1,18 @@
 #pragma once
 
-// Bounds-checked big-endian reader over a datagram, used by the MQTT-SN decoder. Every read
-// either succeeds completely or returns std::nullopt and leaves the position unchanged, so a
-// short datagram can never be read past its end.
+// Bounds-checked big-endian reader over received bytes, used by the MQTT-SN and MQTT 3.1.1
+// decoders ("reads are validated"). Every read either succeeds completely or returns
+// std::nullopt and leaves the position unchanged, so a short input is never read past its end.
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
 
-namespace snbridge::common::mqttsn {
+namespace snbridge::common {
 
-/// A cursor over borrowed bytes. Does not own them; the span must outlive the reader.
+/// A cursor over borrowed bytes. Does not own them; the span must outlive the reader. Copying
+/// the reader copies the position, so a codec can read ahead on a copy and commit on success.
 class byte_reader {
 public:
     explicit byte_reader(std::span<const std::uint8_t> bytes) noexcept
@@ -29,8 +30,8 @@ public:
         return bytes_[pos_++];
     }
 
-    /// Two octets, most significant first (MQTT-SN 1.2 §5.2.1, §5.3.7), or nullopt if fewer
-    /// than two remain.
+    /// Two octets, most significant first (MQTT-SN 1.2 §5.2.1, MQTT 3.1.1 §1.5.2), or nullopt
+    /// if fewer than two remain.
     [[nodiscard]] std::optional<std::uint16_t> u16() noexcept {
         if (remaining() < 2) {
             return std::nullopt;
@@ -63,4 +64,4 @@ private:
     std::size_t pos_ = 0;
 };
 
-} // namespace snbridge::common::mqttsn
+} // namespace snbridge::common

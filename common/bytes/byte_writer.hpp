@@ -1,16 +1,17 @@
 #pragma once
 
-// Big-endian writer into a caller buffer, used by the MQTT-SN encoder. The encoder computes
-// the exact size first and checks the buffer against it, so writes are asserted, not
-// validated ("reads are validated, writes are asserted").
+// Big-endian writer into a caller buffer, used by the MQTT-SN and MQTT 3.1.1 encoders. The
+// encoders compute the exact size first and check the buffer against it, so writes are
+// asserted, not validated ("reads are validated, writes are asserted").
 
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <string_view>
 
-namespace snbridge::common::mqttsn {
+namespace snbridge::common {
 
 /// A cursor over a borrowed output buffer. The buffer must outlive the writer.
 class byte_writer {
@@ -26,7 +27,7 @@ public:
         out_[pos_++] = v;
     }
 
-    /// Most significant octet first (MQTT-SN 1.2 §5.2.1).
+    /// Most significant octet first (MQTT-SN 1.2 §5.2.1, MQTT 3.1.1 §1.5.2).
     void u16(std::uint16_t v) noexcept {
         assert(pos_ + 2 <= out_.size());
         out_[pos_] = static_cast<std::uint8_t>(v >> 8);
@@ -34,7 +35,13 @@ public:
         pos_ += 2;
     }
 
-    void bytes(const void* data, std::size_t n) noexcept {
+    void bytes(std::span<const std::uint8_t> b) noexcept { raw(b.data(), b.size()); }
+
+    /// The characters of `s` as octets, without a length prefix.
+    void chars(std::string_view s) noexcept { raw(s.data(), s.size()); }
+
+private:
+    void raw(const void* data, std::size_t n) noexcept {
         assert(pos_ + n <= out_.size());
         if (n != 0) {
             std::memcpy(out_.data() + pos_, data, n);
@@ -42,9 +49,8 @@ public:
         pos_ += n;
     }
 
-private:
     std::span<std::uint8_t> out_;
     std::size_t pos_ = 0;
 };
 
-} // namespace snbridge::common::mqttsn
+} // namespace snbridge::common
