@@ -378,6 +378,14 @@ decoded decode_encapsulated(bytes_view d) {
     return e;
 }
 
+/// Rule 10: the frame Paho's MQTTSNPacket writes for exactly 255 octets after the Length
+/// field: the total counted with a 1-octet Length (256), written in the 3-octet form (258
+/// octets). Accepted as the whole datagram, since a device cannot be fixed from here; only
+/// where a 1-octet count is plausible (a declared total up to 256).
+constexpr bool counted_with_short_length(std::size_t declared, std::size_t datagram) noexcept {
+    return declared + 2 == datagram && declared <= 256;
+}
+
 decoded decode_message(bytes_view d, bool inside_encapsulation) {
     if (d.empty()) {
         return fail(decode_error::empty);
@@ -396,7 +404,7 @@ decoded decode_message(bytes_view d, bool inside_encapsulation) {
         // §5.2.1: a message under 256 octets "may" use the 1-octet form, so the 3-octet form
         // is legal at any length; only agreement with the datagram is required (rule 10).
         const std::size_t total = (static_cast<std::size_t>(d[1]) << 8) | d[2];
-        if (total != d.size()) {
+        if (total != d.size() && !counted_with_short_length(total, d.size())) {
             return fail(decode_error::length_mismatch);
         }
         header = 4;

@@ -289,11 +289,30 @@ TEST_CASE("mqttsn length: PUBLISH of 255 and 256 octets in both forms, as Paho w
     auto short_256 = publish_wire(256, 2);
     CHECK(sn::decode(short_256).error() == decode_error::length_mismatch);
     // Paho with 255 octets after the Length field declares 256 (01 01 00) but writes the
-    // 3-octet field, 258 octets in all: the declared length disagrees with the datagram.
+    // 3-octet field, 258 octets in all (it counted a 1-octet Length): accepted as the whole
+    // datagram (rule 10), so that such a device is not dropped.
     auto paho_258 = publish_wire(258, 4);
     paho_258[1] = 0x01;
     paho_258[2] = 0x00;
-    CHECK(sn::decode(paho_258).error() == decode_error::length_mismatch);
+    const auto paho = sn::decode(paho_258);
+    REQUIRE(paho.has_value());
+    CHECK(*paho == sn::packet{publish_with(249)});
+    // The same miscount one octet shorter (01 00 FF 0C ..., 257 octets on the wire).
+    auto miscount_257 = publish_wire(257, 4);
+    miscount_257[1] = 0x00;
+    miscount_257[2] = 0xFF;
+    const auto miscount = sn::decode(miscount_257);
+    REQUIRE(miscount.has_value());
+    CHECK(*miscount == sn::packet{publish_with(248)});
+    // Any other disagreement is still a length mismatch, also a miscount above 256.
+    auto off_by_one = publish_wire(258, 4);
+    off_by_one[1] = 0x01;
+    off_by_one[2] = 0x01; // declares 257
+    CHECK(sn::decode(off_by_one).error() == decode_error::length_mismatch);
+    auto big_miscount = publish_wire(300, 4);
+    big_miscount[1] = 0x01;
+    big_miscount[2] = 0x2A; // declares 298 = 300 - 2, but a 1-octet count cannot exceed 256
+    CHECK(sn::decode(big_miscount).error() == decode_error::length_mismatch);
     // With 256 octets after the Length field Paho writes 01 01 03: 259, consistent.
     check_accepted_with_prefixes(publish_wire(259, 4), publish_with(250));
     CHECK(sn::encode(publish_with(250)) == publish_wire(259, 4));

@@ -177,3 +177,33 @@ TEST_CASE("§6.5 §6.9: REGISTER and SUBSCRIBE of a name deeper than broker.max_
 }
 
 } // namespace snbridge::gateway::conformance
+
+namespace snbridge::gateway::conformance {
+
+TEST_CASE("§5.2.1 spec-decisions rule 10: a 15-octet CONNECT in the 3-octet Length form is "
+          "answered") {
+    world w;
+    // 01 000F: Length 15; CONNECT, Flags CleanSession, ProtocolId 1, Duration 60, "sensor1"
+    w.in(ca, cat({hx("01 00 0F 04 04 01 00 3C"), tx("sensor1")}));
+    CHECK(w.take(ca) == strings{"03 05 00"});
+    CHECK(w.core.state_of("sensor1") == session_state::active);
+}
+
+TEST_CASE("§5.2.1 spec-decisions rule 10: Paho's PUBLISH with 255 octets after the Length "
+          "(declares 256, sends 258) and the 257-octet miscount are delivered") {
+    world w;
+    w.connect(ca, "s1");
+    (void)w.reg(ca, "a/b");
+    const std::string data(249, 'p');
+    // 01 0100: Length "256"; PUBLISH QoS 1, TopicId 0001, MsgId 0009; 249 octets: 258 in all
+    w.in(ca, cat({hx("01 01 00 0C 20 00 01 00 09"), tx(data)}));
+    CHECK(w.take(ca) == strings{"07 0D 00 01 00 09 00"});
+    CHECK(w.obs.take() == strings{"a/b=" + data});
+    // 01 00FF: Length "255" on 257 octets (the issue's capture)
+    const std::string data248(248, 'q');
+    w.in(ca, cat({hx("01 00 FF 0C 20 00 01 00 0A"), tx(data248)}));
+    CHECK(w.take(ca) == strings{"07 0D 00 01 00 0A 00"});
+    CHECK(w.obs.take() == strings{"a/b=" + data248});
+}
+
+} // namespace snbridge::gateway::conformance

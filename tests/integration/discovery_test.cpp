@@ -98,6 +98,14 @@ TEST_CASE("discovery: ADVERTISE at start-up and GWINFO for SEARCHGW, multicast o
     CHECK_FALSE(direct.receive(300ms).has_value());
     CHECK(gw.running());
 
+    // -v shows what went to the multicast group, and a policy drop names the datagram's size.
+    REQUIRE(direct.send_to(gateway, bytes{0x03, 0x05, 0x00})); // CONNACK: only a gateway sends it
+    const auto from_direct = "127.0.0.1:" + std::to_string(direct.local().port);
+    REQUIRE(gw.wait_for_output(
+        "Dropped datagram from " + from_direct + " (3 bytes): unexpected_type", 5s));
+    CHECK(gw.output().find("Sending ADVERTISE to multicast (g42, d60)") != std::string::npos);
+    CHECK(gw.output().find("Sending GWINFO to multicast (g42)") != std::string::npos);
+
     // The gateway's own multicast, looped back to its group socket, never reaches the core.
     CHECK(gw.count("Received GWINFO from 127.0.0.1:" + std::to_string(port)) == 0);
     CHECK(gw.count("Received ADVERTISE from 127.0.0.1:" + std::to_string(port)) == 0);
