@@ -75,23 +75,50 @@ std::optional<decode_error> read_string(byte_reader& r, std::string& out) {
 
 using decoded = result<packet, decode_error>;
 
-decoded decode_connect(byte_reader& r) {
-    // §3.1.2.1: protocol name, then §3.1.2.2: level.
+/// §3.1.2.1 protocol name, then §3.1.2.2 level: "MQTT" 4 only.
+std::optional<decode_error> read_protocol(byte_reader& r) {
     const auto name = read_binary(r);
     const auto level = r.u8();
     if (!name || !level) {
-        return fail(decode_error::truncated);
+        return decode_error::truncated;
     }
     const auto name_str = as_chars(*name);
     if (name_str == "MQIsdp" && *level == 3) {
         // MQTT 3.1 clients get CONNACK 0x01 too, rather than a silent close.
-        return fail(decode_error::unsupported_protocol_level);
+        return decode_error::unsupported_protocol_level;
     }
     if (name_str != "MQTT") {
-        return fail(decode_error::bad_protocol_name);
+        return decode_error::bad_protocol_name;
     }
     if (*level != protocol_level_311) {
-        return fail(decode_error::unsupported_protocol_level);
+        return decode_error::unsupported_protocol_level;
+    }
+    return std::nullopt;
+}
+
+/// §3.1.3.2, §3.1.3.3: Will Topic and Will Message into `w`.
+std::optional<decode_error> read_will(byte_reader& r, mqtt::will& w) {
+    if (auto e = read_string(r, w.topic)) {
+        return e;
+    }
+    // §3.1.3.2 with §4.7.3: a Will Topic is a Topic Name.
+    if (w.topic.empty()) {
+        return decode_error::empty_topic;
+    }
+    if (w.topic.find_first_of("+#") != std::string::npos) {
+        return decode_error::wildcard_in_topic;
+    }
+    const auto msg = read_binary(r);
+    if (!msg) {
+        return decode_error::truncated;
+    }
+    w.payload.assign(msg->begin(), msg->end());
+    return std::nullopt;
+}
+
+decoded decode_connect(byte_reader& r) {
+    if (auto e = read_protocol(r)) {
+        return fail(*e);
     }
     const auto connect_flags = r.u8();
     const auto keep_alive = r.u16();
@@ -129,21 +156,9 @@ decoded decode_connect(byte_reader& r) {
         mqtt::will w;
         w.qos = will_qos;
         w.retain = will_retain;
-        if (auto e = read_string(r, w.topic)) {
+        if (auto e = read_will(r, w)) {
             return fail(*e);
         }
-        // §3.1.3.2 with §4.7.3: a Will Topic is a Topic Name.
-        if (w.topic.empty()) {
-            return fail(decode_error::empty_topic);
-        }
-        if (w.topic.find_first_of("+#") != std::string::npos) {
-            return fail(decode_error::wildcard_in_topic);
-        }
-        const auto msg = read_binary(r);
-        if (!msg) {
-            return fail(decode_error::truncated);
-        }
-        w.payload.assign(msg->begin(), msg->end());
         c.will = std::move(w);
     }
     if (has_user) {

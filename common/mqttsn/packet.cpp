@@ -200,54 +200,126 @@ constexpr bool types_are_distinct(std::index_sequence<I...>) noexcept {
 static_assert(types_are_distinct(std::make_index_sequence<std::variant_size_v<packet>>{}),
               "every packet alternative needs its own msg_type");
 
+/// ADVERTISE §5.4.1: GwId, Duration
+decoded decode_advertise(byte_reader& r) {
+    const auto gw_id = r.u8();
+    const auto duration = r.u16();
+    if (!gw_id || !duration) {
+        return fail(decode_error::truncated);
+    }
+    return finish(r, advertise{*gw_id, *duration});
+}
+
+/// SEARCHGW §5.4.2: Radius
+decoded decode_searchgw(byte_reader& r) {
+    const auto radius = r.u8();
+    if (!radius) {
+        return fail(decode_error::truncated);
+    }
+    return finish(r, searchgw{*radius});
+}
+
+/// GWINFO §5.4.3: GwId, GwAdd only when sent by a client (may be absent)
+decoded decode_gwinfo(byte_reader& r) {
+    const auto gw_id = r.u8();
+    if (!gw_id) {
+        return fail(decode_error::truncated);
+    }
+    return gwinfo{*gw_id, to_bytes(r.rest())};
+}
+
+/// CONNECT §5.4.4: Flags, ProtocolId, Duration, ClientId (1..n chars, §5.3.1)
+decoded decode_connect(byte_reader& r) {
+    const auto flag_octet = r.u8();
+    const auto protocol_id = r.u8();
+    const auto duration = r.u16();
+    if (!flag_octet || !protocol_id || !duration) {
+        return fail(decode_error::truncated);
+    }
+    const auto f = decode_flags(*flag_octet);
+    if (!f) {
+        return fail(f.error());
+    }
+    if (*protocol_id != protocol_id_v1_2) {
+        return fail(decode_error::bad_protocol_id); // §5.3.8
+    }
+    const auto client_id = r.rest();
+    if (client_id.empty()) {
+        return fail(decode_error::empty_client_id); // §5.3.1: at least one character
+    }
+    // Longer than 23 characters is accepted here; the session applies the configured
+    // maximum (DESIGN.md rule 13).
+    return connect{*f, *duration, to_text(client_id)};
+}
+
+/// REGISTER §5.4.10: TopicId, MsgId, TopicName
+decoded decode_register(byte_reader& r) {
+    const auto topic_id = r.u16();
+    const auto msg_id = r.u16();
+    if (!topic_id || !msg_id) {
+        return fail(decode_error::truncated);
+    }
+    const auto name = r.rest();
+    if (name.empty()) {
+        return fail(decode_error::empty_topic);
+    }
+    return register_{*topic_id, *msg_id, to_text(name)};
+}
+
+/// PUBLISH §5.4.12: Flags, TopicId, MsgId, Data (may be empty, §5.3.2)
+decoded decode_publish(byte_reader& r) {
+    const auto flag_octet = r.u8();
+    const auto topic_id = r.u16();
+    const auto msg_id = r.u16();
+    if (!flag_octet || !topic_id || !msg_id) {
+        return fail(decode_error::truncated);
+    }
+    const auto f = decode_flags(*flag_octet);
+    if (!f) {
+        return fail(f.error());
+    }
+    // An empty Data is a legal zero-length payload (it clears a retained message in MQTT).
+    return publish{*f, *topic_id, *msg_id, to_bytes(r.rest())};
+}
+
+/// SUBACK §5.4.16: Flags (granted QoS), TopicId, MsgId, ReturnCode
+decoded decode_suback(byte_reader& r) {
+    const auto flag_octet = r.u8();
+    const auto topic_id = r.u16();
+    const auto msg_id = r.u16();
+    const auto rc = r.u8();
+    if (!flag_octet || !topic_id || !msg_id || !rc) {
+        return fail(decode_error::truncated);
+    }
+    const auto f = decode_flags(*flag_octet);
+    if (!f) {
+        return fail(f.error());
+    }
+    return finish(r, suback{*f, *topic_id, *msg_id, static_cast<return_code>(*rc)});
+}
+
+/// DISCONNECT §5.4.21: Duration optional (present = going to sleep)
+decoded decode_disconnect(byte_reader& r) {
+    if (r.at_end()) {
+        return disconnect{};
+    }
+    const auto duration = r.u16();
+    if (!duration) {
+        return fail(decode_error::truncated);
+    }
+    return finish(r, disconnect{*duration});
+}
+
 decoded decode_body(msg_type type, byte_reader& r) {
     switch (type) {
-    case msg_type::advertise: { // ADVERTISE §5.4.1: GwId, Duration
-        const auto gw_id = r.u8();
-        const auto duration = r.u16();
-        if (!gw_id || !duration) {
-            return fail(decode_error::truncated);
-        }
-        return finish(r, advertise{*gw_id, *duration});
-    }
-    case msg_type::searchgw: { // SEARCHGW §5.4.2: Radius
-        const auto radius = r.u8();
-        if (!radius) {
-            return fail(decode_error::truncated);
-        }
-        return finish(r, searchgw{*radius});
-    }
-    case msg_type::gwinfo: { // GWINFO §5.4.3: GwId, GwAdd only when sent by a client (may be
-                             // absent)
-        const auto gw_id = r.u8();
-        if (!gw_id) {
-            return fail(decode_error::truncated);
-        }
-        return gwinfo{*gw_id, to_bytes(r.rest())};
-    }
-    case msg_type::connect: { // CONNECT §5.4.4: Flags, ProtocolId, Duration, ClientId (1..n chars,
-                              // §5.3.1)
-        const auto flag_octet = r.u8();
-        const auto protocol_id = r.u8();
-        const auto duration = r.u16();
-        if (!flag_octet || !protocol_id || !duration) {
-            return fail(decode_error::truncated);
-        }
-        const auto f = decode_flags(*flag_octet);
-        if (!f) {
-            return fail(f.error());
-        }
-        if (*protocol_id != protocol_id_v1_2) {
-            return fail(decode_error::bad_protocol_id); // §5.3.8
-        }
-        const auto client_id = r.rest();
-        if (client_id.empty()) {
-            return fail(decode_error::empty_client_id); // §5.3.1: at least one character
-        }
-        // Longer than 23 characters is accepted here; the session applies the configured
-        // maximum (DESIGN.md rule 13).
-        return connect{*f, *duration, to_text(client_id)};
-    }
+    case msg_type::advertise:
+        return decode_advertise(r);
+    case msg_type::searchgw:
+        return decode_searchgw(r);
+    case msg_type::gwinfo:
+        return decode_gwinfo(r);
+    case msg_type::connect:
+        return decode_connect(r);
     case msg_type::connack: // CONNACK §5.4.5
         return decode_return_code_only(r, [](return_code rc) { return connack{rc}; });
     case msg_type::willtopicreq: // WILLTOPICREQ §5.4.6: header only
@@ -259,34 +331,12 @@ decoded decode_body(msg_type type, byte_reader& r) {
     case msg_type::willmsg: // WILLMSG §5.4.9: WillMsg; an empty will message is legal (§5.3.13, as
                             // MQTT)
         return willmsg{to_bytes(r.rest())};
-    case msg_type::register_: { // REGISTER §5.4.10: TopicId, MsgId, TopicName
-        const auto topic_id = r.u16();
-        const auto msg_id = r.u16();
-        if (!topic_id || !msg_id) {
-            return fail(decode_error::truncated);
-        }
-        const auto name = r.rest();
-        if (name.empty()) {
-            return fail(decode_error::empty_topic);
-        }
-        return register_{*topic_id, *msg_id, to_text(name)};
-    }
+    case msg_type::register_:
+        return decode_register(r);
     case msg_type::regack:
         return decode_id_id_rc<regack>(r);
-    case msg_type::publish: { // PUBLISH §5.4.12: Flags, TopicId, MsgId, Data (may be empty, §5.3.2)
-        const auto flag_octet = r.u8();
-        const auto topic_id = r.u16();
-        const auto msg_id = r.u16();
-        if (!flag_octet || !topic_id || !msg_id) {
-            return fail(decode_error::truncated);
-        }
-        const auto f = decode_flags(*flag_octet);
-        if (!f) {
-            return fail(f.error());
-        }
-        // An empty Data is a legal zero-length payload (it clears a retained message in MQTT).
-        return publish{*f, *topic_id, *msg_id, to_bytes(r.rest())};
-    }
+    case msg_type::publish:
+        return decode_publish(r);
     case msg_type::puback:
         return decode_id_id_rc<puback>(r);
     case msg_type::pubcomp:
@@ -297,20 +347,8 @@ decoded decode_body(msg_type type, byte_reader& r) {
         return decode_msg_id_only<pubrel>(r);
     case msg_type::subscribe:
         return decode_topic_request<subscribe>(r);
-    case msg_type::suback: { // SUBACK §5.4.16: Flags (granted QoS), TopicId, MsgId, ReturnCode
-        const auto flag_octet = r.u8();
-        const auto topic_id = r.u16();
-        const auto msg_id = r.u16();
-        const auto rc = r.u8();
-        if (!flag_octet || !topic_id || !msg_id || !rc) {
-            return fail(decode_error::truncated);
-        }
-        const auto f = decode_flags(*flag_octet);
-        if (!f) {
-            return fail(f.error());
-        }
-        return finish(r, suback{*f, *topic_id, *msg_id, static_cast<return_code>(*rc)});
-    }
+    case msg_type::suback:
+        return decode_suback(r);
     case msg_type::unsubscribe:
         return decode_topic_request<unsubscribe>(r);
     case msg_type::unsuback:
@@ -319,16 +357,8 @@ decoded decode_body(msg_type type, byte_reader& r) {
         return pingreq{to_text(r.rest())};
     case msg_type::pingresp: // PINGRESP §5.4.20: header only
         return finish(r, pingresp{});
-    case msg_type::disconnect: { // DISCONNECT §5.4.21: Duration optional (present = going to sleep)
-        if (r.at_end()) {
-            return disconnect{};
-        }
-        const auto duration = r.u16();
-        if (!duration) {
-            return fail(decode_error::truncated);
-        }
-        return finish(r, disconnect{*duration});
-    }
+    case msg_type::disconnect:
+        return decode_disconnect(r);
     case msg_type::willtopicupd:
         return decode_will_topic<willtopicupd>(r);
     case msg_type::willtopicresp: // WILLTOPICRESP §5.4.24
