@@ -682,6 +682,20 @@ std::string_view to_string(decode_error e) noexcept {
     return "unknown";
 }
 
+std::string_view to_string(return_code rc) noexcept {
+    switch (rc) {
+    case return_code::accepted:
+        return "accepted";
+    case return_code::congestion:
+        return "rejected: congestion";
+    case return_code::invalid_topic_id:
+        return "rejected: invalid topic ID";
+    case return_code::not_supported:
+        return "rejected: not supported";
+    }
+    return "reserved return code";
+}
+
 std::string_view to_string(msg_type t) noexcept {
     switch (t) {
     case msg_type::advertise:

@@ -291,6 +291,9 @@ enum class decode_error : std::uint8_t {
 
 /// Upper-case message name as in the spec: "PUBLISH", "WILLTOPICUPD", "Encapsulated".
 [[nodiscard]] std::string_view to_string(msg_type t) noexcept;
+/// §5.3.10 in words: "accepted", "rejected: congestion", "rejected: invalid topic ID",
+/// "rejected: not supported", or "reserved return code".
+[[nodiscard]] std::string_view to_string(return_code rc) noexcept;
 
 /// The MsgType of the held message: its struct's static `type`.
 [[nodiscard]] msg_type type_of(const packet& p) noexcept;

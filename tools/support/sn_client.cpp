@@ -23,8 +23,9 @@ client_error refused(std::string_view what, sn::return_code rc) {
     std::string code = "0x";
     code += hex[(v >> 4U) & 15U];
     code += hex[v & 15U];
-    return client_error{client_errc::refused,
-                        std::string(what) + " refused: " + to_string(rc) + " (" + code + ")", rc};
+    return client_error{
+        client_errc::refused,
+        std::string(what) + " refused: " + std::string(sn::to_string(rc)) + " (" + code + ")", rc};
 }
 
 template <class T>
@@ -52,20 +53,6 @@ std::string short_name_of(std::uint16_t id) {
 }
 
 } // namespace
-
-std::string to_string(sn::return_code rc) {
-    switch (rc) {
-    case sn::return_code::accepted:
-        return "accepted";
-    case sn::return_code::congestion:
-        return "rejected: congestion";
-    case sn::return_code::invalid_topic_id:
-        return "rejected: invalid topic ID";
-    case sn::return_code::not_supported:
-        return "rejected: not supported";
-    }
-    return "reserved return code";
-}
 
 std::string strip_brackets(std::string_view host) {
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
@@ -386,7 +373,7 @@ client_result<void> sn_client::connect(const connect_options& opts) {
                 return as<sn::connack>(p) != nullptr || as<sn::willtopicreq>(p) != nullptr ||
                        as<sn::willmsgreq>(p) != nullptr;
             },
-            0, "CONNACK");
+            0, sn::to_string(sn::msg_type::connack));
         if (!got) {
             return common::fail(got.error());
         }
@@ -428,7 +415,7 @@ client_result<std::uint16_t> sn_client::register_topic(std::string_view name) {
             const auto* a = as<sn::regack>(p);
             return a != nullptr && a->msg_id == id;
         },
-        mid, "REGACK");
+        mid, sn::to_string(sn::msg_type::regack));
     if (!got) {
         return common::fail(got.error());
     }
@@ -489,7 +476,7 @@ client_result<void> sn_client::publish(const topic_ref& topic,
                 const auto* a = as<sn::puback>(r);
                 return a != nullptr && a->msg_id == id;
             },
-            mid, "PUBACK");
+            mid, sn::to_string(sn::msg_type::puback));
         if (!got) {
             return common::fail(got.error());
         }
@@ -559,7 +546,7 @@ client_result<subscription> sn_client::subscribe(const topic_ref& topic, sn::qos
             const auto* a = as<sn::suback>(r);
             return a != nullptr && a->msg_id == id;
         },
-        mid, "SUBACK");
+        mid, sn::to_string(sn::msg_type::suback));
     if (!got) {
         return common::fail(got.error());
     }
@@ -589,7 +576,7 @@ client_result<void> sn_client::unsubscribe(const topic_ref& topic) {
             const auto* a = as<sn::unsuback>(r);
             return a != nullptr && a->msg_id == id;
         },
-        u.msg_id, "UNSUBACK");
+        u.msg_id, sn::to_string(sn::msg_type::unsuback));
     if (!got) {
         return common::fail(got.error());
     }
@@ -600,7 +587,7 @@ client_result<void> sn_client::ping() {
     auto got = exchange(
         sn::packet{sn::pingreq{}},
         [](const sn::packet& r, std::uint16_t) { return as<sn::pingresp>(r) != nullptr; }, 0,
-        "PINGRESP");
+        sn::to_string(sn::msg_type::pingresp));
     if (!got) {
         return common::fail(got.error());
     }
@@ -629,7 +616,7 @@ client_result<std::vector<message>> sn_client::wake() {
     auto got = exchange(
         sn::packet{sn::pingreq{client_id_}},
         [](const sn::packet& r, std::uint16_t) { return as<sn::pingresp>(r) != nullptr; }, 0,
-        "PINGRESP");
+        sn::to_string(sn::msg_type::pingresp));
     wake_sink_ = nullptr;
     if (!got) {
         // Keep what arrived for receive().

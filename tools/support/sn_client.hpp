@@ -206,9 +206,6 @@ private:
     std::uint64_t malformed_ = 0;
 };
 
-/// "accepted", "congestion", "invalid topic id", "not supported", or "0x.." for reserved.
-[[nodiscard]] std::string to_string(sn::return_code rc);
-
 /// Parses a host:port list entry; helper for tools: "127.0.0.1", "::1", "[::1]".
 [[nodiscard]] std::string strip_brackets(std::string_view host);
 
