@@ -454,7 +454,7 @@ void upstream_link::publish(const common::mqtt_message& msg, std::function<void(
     }
     if (!was_connected) {
         // Paho holds it in its send-while-disconnected buffer (persistent when configured)
-        // until the link is up again: that is custody (DESIGN.md "Custody").
+        // until the link is up again: that is custody (docs/architecture.md "Custody").
         auto it = ops_.find(op);
         if (it != ops_.end()) {
             auto cb = std::move(it->second.done_bool);

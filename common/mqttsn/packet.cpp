@@ -148,7 +148,7 @@ decoded decode_topic_request(byte_reader& r) {
         return m;
     }
     case topic_id_type::short_name: {
-        // §3 and §6.7: a short topic name is exactly two characters (DESIGN.md rule 2).
+        // §3 and §6.7: a short topic name is exactly two characters (spec-decisions rule 2).
         const auto name = r.rest();
         if (name.size() != 2) {
             return err(decode_error::bad_short_topic);
@@ -211,7 +211,7 @@ decoded decode_body(std::uint8_t type, byte_reader& r) {
             return err(decode_error::empty_client_id); // §5.3.1: at least one character
         }
         // Longer than 23 characters is accepted here; the session applies the configured
-        // maximum (DESIGN.md rule 13).
+        // maximum (spec-decisions rule 13).
         return connect{*f, *duration, to_text(client_id)};
     }
     case 0x05: // CONNACK §5.4.5
@@ -310,7 +310,7 @@ decoded decode_body(std::uint8_t type, byte_reader& r) {
 decoded decode_message(bytes_view d, bool inside_encapsulation);
 
 /// MQTT-SN 1.2 §5.5. The Length octet covers Length, MsgType, Ctrl and the Wireless Node Id
-/// only (DESIGN.md rule 11); the rest of the datagram is the encapsulated message, which must
+/// only (spec-decisions rule 11); the rest of the datagram is the encapsulated message, which must
 /// itself be valid and not another encapsulation.
 decoded decode_encapsulated(bytes_view d) {
     if (d.size() < encapsulation_fixed_header) {
@@ -359,7 +359,7 @@ decoded decode_message(bytes_view d, bool inside_encapsulation) {
         }
         const std::size_t total = (static_cast<std::size_t>(d[1]) << 8) | d[2];
         if (total <= max_one_octet_length) {
-            return err(decode_error::short_length_form); // DESIGN.md rule 10
+            return err(decode_error::short_length_form); // spec-decisions rule 10
         }
         if (total != d.size()) {
             return err(decode_error::length_mismatch);
@@ -705,7 +705,7 @@ std::size_t encoded_size(const packet& p) noexcept {
     if (body == not_encodable) {
         return 0;
     }
-    // §5.2.1 and DESIGN.md rule 10: the 3-octet form only when the 1-octet form cannot hold it.
+    // §5.2.1, spec-decisions rule 10: the 3-octet form only when the 1-octet form cannot hold it.
     const std::size_t short_total = 2 + body;
     if (short_total <= max_one_octet_length) {
         return short_total;
@@ -721,7 +721,8 @@ std::size_t encode(const packet& p, std::span<std::uint8_t> out) noexcept {
     }
     byte_writer w(out.first(total));
     if (const auto* e = std::get_if<encapsulated>(&p)) {
-        // §5.5 Table 28; the Length octet covers up to the Wireless Node Id (DESIGN.md rule 11).
+        // §5.5 Table 28: the Length octet covers up to the Wireless Node Id (spec-decisions
+        // rule 11).
         w.u8(static_cast<std::uint8_t>(encapsulation_fixed_header + e->wireless_node_id.size()));
         w.u8(static_cast<std::uint8_t>(msg_type::encapsulated));
         w.u8(e->radius);

@@ -246,7 +246,7 @@ enum class decode_error : std::uint8_t {
     truncated,              ///< fewer bytes than the header or a fixed field needs
     length_mismatch,        ///< the Length field disagrees with the datagram size, or octets
                             ///< follow the last field of a fixed-size message
-    short_length_form,      ///< 3-byte Length form with a total under 256 (DESIGN.md rule 10)
+    short_length_form,      ///< 3-byte Length form with a total under 256 (spec-decisions rule 10)
     reserved_type,          ///< MsgType is reserved (§5.2.2 Table 3)
     reserved_topic_id_type, ///< TopicIdType 0b11
     bad_protocol_id,        ///< CONNECT ProtocolId other than 0x01 (§5.3.7)

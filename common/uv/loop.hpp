@@ -1,6 +1,6 @@
 #pragma once
 
-// The libuv event loop that owns all gateway state (DESIGN.md "Process model").
+// The libuv event loop that owns all gateway state (docs/architecture.md "Threads").
 
 #include <chrono>
 

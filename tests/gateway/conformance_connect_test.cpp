@@ -1,4 +1,4 @@
-// Conformance: connection set-up, clean session, disconnect and the DESIGN.md rules 13-15,
+// Conformance: connection set-up, clean session, disconnect and the spec-decisions rules 13-15,
 // byte-exact, on the real built-in broker (MQTT-SN 1.2 §6.2, §6.3, §6.12, §6.14).
 
 #include "tests/gateway/conformance_harness.hpp"
@@ -62,7 +62,7 @@ TEST_CASE("conformance §6.2: an abandoned will handshake times out - nothing is
     CHECK(w.obs.got.empty());
     CHECK(w.take().empty());
     w.in(ca, sn({hx("09"), tx("late")}));
-    CHECK(w.take(ca) == strings{"02 18"}); // DESIGN rule 14
+    CHECK(w.take(ca) == strings{"02 18"}); // spec-decisions rule 14
 }
 
 TEST_CASE(

@@ -1,5 +1,5 @@
 // Conformance: gateway discovery and forwarder encapsulation, byte-exact (MQTT-SN 1.2 §5.4.1-
-// §5.4.3, §5.5, §6.1; DESIGN.md rules 9 and 11).
+// §5.4.3, §5.5, §6.1; spec-decisions rules 9 and 11).
 
 #include "tests/gateway/conformance_harness.hpp"
 

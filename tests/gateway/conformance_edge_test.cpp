@@ -1,5 +1,5 @@
 // Conformance: edge cases a third-party client or a conformance suite sends (MQTT-SN 1.2
-// §5.3.7, §5.4.4, §5.5, §6.2, §6.13, §6.14; DESIGN.md rules 8, 14).
+// §5.3.7, §5.4.4, §5.5, §6.2, §6.13, §6.14; spec-decisions rules 8, 14).
 
 #include "tests/gateway/conformance_harness.hpp"
 

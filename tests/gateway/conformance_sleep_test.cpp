@@ -1,5 +1,5 @@
 // Conformance: keep-alive and PING, sleeping clients and will updates, byte-exact, on the
-// real built-in broker (MQTT-SN 1.2 §6.4, §6.11, §6.14, §7.2; DESIGN.md rules 5-7).
+// real built-in broker (MQTT-SN 1.2 §6.4, §6.11, §6.14, §7.2; spec-decisions rules 5-7).
 
 #include "tests/gateway/conformance_harness.hpp"
 

@@ -1,6 +1,6 @@
-// gateway_core scenarios for issue 4 beyond sleeping: QoS −1 (MQTT-SN 1.2 §6.8, DESIGN rule 1),
-// gateway discovery (§6.1, rule 9), forwarder encapsulation (§5.5, rule 11), will updates
-// (§6.4), and malformed input.
+// gateway_core scenarios for issue 4 beyond sleeping: QoS −1 (MQTT-SN 1.2 §6.8, spec-decisions
+// rule 1), gateway discovery (§6.1, rule 9), forwarder encapsulation (§5.5, rule 11), will
+// updates (§6.4), and malformed input.
 
 #include "common/address_prefix.hpp"
 #include "tests/gateway/core_scenario.hpp"

@@ -1,5 +1,5 @@
 // gateway_core scenarios: connection set-up (MQTT-SN 1.2 §6.2, §6.3), identity and rebind,
-// DESIGN.md rules 5, 13, 14, 15.
+// spec-decisions rules 5, 13, 14, 15.
 
 #include "tests/gateway/core_scenario.hpp"
 

@@ -1,5 +1,5 @@
 // gateway_core scenarios: sleeping clients, every transition of MQTT-SN 1.2 §6.14 Fig. 4
-// (Active, Asleep, Awake, Lost, Disconnected), DESIGN.md rules 5, 6, 7.
+// (Active, Asleep, Awake, Lost, Disconnected), spec-decisions rules 5, 6, 7.
 
 #include "tests/gateway/core_scenario.hpp"
 
