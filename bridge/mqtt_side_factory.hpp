@@ -1,7 +1,7 @@
 #pragma once
 
-// Picks the MQTT side every gateway session gets, from config `mode:` (DESIGN.md "Layers").
-// main.cpp calls make_mqtt_side() once at start-up.
+// Picks the MQTT side every gateway session gets, from config `mode:` (docs/architecture.md
+// "Layers"). main.cpp calls make_mqtt_side() once at start-up.
 
 #include <memory>
 

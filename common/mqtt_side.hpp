@@ -2,7 +2,7 @@
 
 // The MQTT side of a gateway session: where gateway/ (MQTT-SN sessions) and bridge/ (the
 // built-in broker, or a remote broker through Paho) meet. gateway/ and bridge/ never include
-// each other; both include this header. See DESIGN.md "Layers".
+// each other; both include this header. See docs/architecture.md "Layers".
 
 #include <cstdint>
 #include <functional>
@@ -62,7 +62,7 @@ public:
     /// Answer to open(). session_present tells whether subscriptions were kept (clean=0).
     virtual void on_open(session_id id, open_status status, bool session_present) = 0;
     /// A message for the session, already downgraded to the granted QoS. From here on the
-    /// gateway has custody of it (DESIGN.md "Custody").
+    /// gateway has custody of it (docs/architecture.md "Custody").
     virtual void on_message(session_id id, const mqtt_message& msg) = 0;
     /// Answer to publish() with qos 1/2: ok=true once the MQTT side has taken custody.
     virtual void on_publish_done(session_id id, std::uint32_t token, bool ok) = 0;

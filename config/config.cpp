@@ -42,7 +42,7 @@ void check_across_sections(section_reader& /*top*/, const config& /*cfg*/) {
 
 namespace {
 
-/// The top level: every section in the order of DESIGN.md, then checks across sections.
+/// The top level: every section in the order of docs/configuration.md, then checks across sections.
 void parse_top(section_reader& top, config& cfg) {
     top.section("gateway", [&](section_reader& r) { parse_gateway(r, cfg.gateway); });
     top.section("mqttsn", [&](section_reader& r) { parse_mqttsn(r, cfg.mqttsn); });

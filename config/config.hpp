@@ -1,7 +1,7 @@
 #pragma once
 
 // The gateway's configuration as typed, validated values. One sub-struct per top-level key of
-// the YAML file (the keys are fixed by DESIGN.md); every field carries its documented default
+// the YAML file (the keys are fixed); every field carries its documented default
 // (docs/configuration.md). Only config/ sees YAML: users of this header get plain values.
 //
 // Adding a key (one line each, see config/section_reader.hpp):
@@ -40,13 +40,13 @@ struct mqttsn_section {
     std::vector<common::net_address> listen = default_listen();
 
     // Session core (gateway/gateway_core): timers, discovery and limits.
-    /// T_retry: gateway retransmission towards clients (DESIGN rule 8), 100ms..1h.
+    /// T_retry: gateway retransmission towards clients (spec-decisions rule 8), 100ms..1h.
     std::chrono::milliseconds retry_interval{10'000};
     /// N_retry: retransmissions before the gateway gives up on the client, 0..255.
     std::uint8_t retry_count = 5;
     /// ADVERTISE period T_ADV (§6.1), 0s (off)..65535s.
     std::chrono::seconds advertise_interval{900};
-    /// DESIGN rule 9: GWINFO also unicast to the SEARCHGW sender.
+    /// spec-decisions rule 9: GWINFO also unicast to the SEARCHGW sender.
     bool gwinfo_unicast = true;
     /// Gateway discovery (§6.1): multicast groups ("ip:port"; at most one IPv4 and one IPv6)
     /// that ADVERTISE and GWINFO are sent to and SEARCHGW is received on. Empty: no multicast.
@@ -56,7 +56,7 @@ struct mqttsn_section {
     /// A CONNECT whose will handshake / MQTT-side open does not finish in time is dropped.
     std::chrono::milliseconds connect_timeout{30'000};
     std::uint32_t max_clients = 10'000;
-    /// DESIGN rule 13: longer ClientIds get CONNACK 0x03.
+    /// spec-decisions rule 13: longer ClientIds get CONNACK 0x03.
     std::uint16_t max_client_id_length = 64;
     std::uint16_t max_topics_per_client = 64;
     /// Messages waiting for delivery to an active client.
@@ -72,7 +72,7 @@ struct mqttsn_section {
     [[nodiscard]] static std::vector<common::net_address> default_listen();
 };
 
-/// `mode:` which MQTT side every session gets (DESIGN.md, "Layers").
+/// `mode:` which MQTT side every session gets (docs/architecture.md "Layers").
 enum class gateway_mode : std::uint8_t { broker, transparent, aggregating };
 
 /// "broker", "transparent" or "aggregating".
@@ -97,7 +97,7 @@ struct upstream_tls {
     bool operator==(const upstream_tls&) const = default;
 };
 
-/// `upstream.buffer:` Paho's send-while-disconnected buffer (DESIGN.md "Custody").
+/// `upstream.buffer:` Paho's send-while-disconnected buffer (docs/architecture.md "Custody").
 struct upstream_buffer {
     std::uint32_t max_messages = 10000; ///< per upstream connection
     std::string persistence_dir;        ///< empty: memory only

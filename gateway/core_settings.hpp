@@ -41,13 +41,14 @@ struct core_settings {
     std::uint8_t gateway_id = 1;
 
     // --- mqttsn: timers (§7.2 best-practice values) -----------------------------------------
-    /// T_retry: gateway retransmission of PUBLISH/PUBREL/REGISTER towards clients (DESIGN 8).
+    /// T_retry: gateway retransmission of PUBLISH/PUBREL/REGISTER towards clients
+    /// (spec-decisions rule 8).
     std::chrono::milliseconds retry_interval{10'000};
     /// N_retry: retransmissions after the first send before the gateway gives up.
     std::uint8_t retry_count = 5;
     /// ADVERTISE period T_ADV in seconds (§6.1, best practice > 15 min); 0 disables ADVERTISE.
     std::uint32_t advertise_interval_s = 900;
-    /// DESIGN rule 9: GWINFO also goes unicast to the SEARCHGW sender.
+    /// spec-decisions rule 9: GWINFO also goes unicast to the SEARCHGW sender.
     bool gwinfo_unicast = true;
     /// A half-open CONNECT (will handshake or MQTT side open pending) is dropped after this.
     std::chrono::milliseconds connect_timeout{30'000};
@@ -55,7 +56,7 @@ struct core_settings {
     // --- mqttsn: limits -----------------------------------------------------------------
     /// Sessions kept at once (all states). A CONNECT beyond it gets CONNACK 0x01.
     std::uint32_t max_clients = 10'000;
-    /// DESIGN rule 13: longer ClientIds get CONNACK 0x03.
+    /// spec-decisions rule 13: longer ClientIds get CONNACK 0x03.
     std::uint16_t max_client_id_length = 64;
     /// Normal topic ids per session (REGISTER / SUBSCRIBE / gateway REGISTER).
     std::uint16_t max_topics_per_client = 64;

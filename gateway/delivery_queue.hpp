@@ -1,8 +1,8 @@
 #pragma once
 
 // Messages from the MQTT side waiting for delivery to one client, in order: the in-flight
-// one at the front (DESIGN.md: at most one outstanding QoS 1/2 PUBLISH per device). While
-// the client is Asleep this is its sleep buffer (MQTT-SN 1.2 §6.14). Bounded by the caller;
+// one at the front (one QoS 1/2 PUBLISH in flight per device, docs/architecture.md "Custody").
+// While the client is Asleep this is its sleep buffer (MQTT-SN 1.2 §6.14). Bounded by the caller;
 // on overflow QoS 0 messages go first.
 
 #include <cstddef>

@@ -1,6 +1,6 @@
 #pragma once
 
-// Counted, logged drops (DESIGN.md: "drops with a counted, logged reason"). Every datagram or
+// Counted, logged drops (docs/architecture.md "Custody"). Every datagram or
 // message the gateway throws away goes through drop(): the count per reason always grows, and
 // a log line names the sender, the size and the reason. Logging is rate-limited per reason
 // (a flood of garbage cannot flood the log): at most `lines_per_window` lines per reason per

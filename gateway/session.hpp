@@ -63,7 +63,7 @@ enum class session_state : std::uint8_t {
            s == session_state::open_wait;
 }
 
-/// What the gateway waits for from the client (one at a time, DESIGN.md).
+/// What the gateway waits for from the client (one at a time, docs/architecture.md "Custody").
 enum class inflight_kind : std::uint8_t { register_, publish, pubrel };
 
 /// The one outstanding exchange towards the client: a REGISTER, or the delivery queue's

@@ -1,7 +1,7 @@
 #pragma once
 
 // The normal topic ids of one session (MQTT-SN 1.2 §6.5, §7.3: ids are per client;
-// DESIGN.md rules 3 and 4). Small and flat: a sensor uses a handful of topics, so a vector
+// spec-decisions rules 3 and 4). Small and flat: a sensor uses a handful of topics, so a vector
 // with linear search beats a hash map in memory and speed.
 
 #include <cstddef>

@@ -1,7 +1,7 @@
 #pragma once
 
-// The UDP transport of the gateway (DESIGN.md "Transport vs state"): libuv sockets on the
-// configured addresses (IPv4 and IPv6; an IPv6 socket is IPV6_V6ONLY so "[::]:1883" and
+// The UDP transport of the gateway (docs/architecture.md "Transport vs state"): libuv sockets on
+// the configured addresses (IPv4 and IPv6; an IPv6 socket is IPV6_V6ONLY so "[::]:1883" and
 // "0.0.0.0:1883" share the port), a large SO_RCVBUF, every datagram handed undecoded to a
 // datagram_handler, and the handler's single deadline driven by one uv timer. It implements
 // datagram_sink for the handler's answers, including multicast for gateway discovery

@@ -1,7 +1,7 @@
 #pragma once
 
-// The built-in broker (DESIGN.md "Layers", mode `broker`): one core per process, owned by the
-// loop thread, shared by every kind of client. Nothing in it takes a lock.
+// The built-in broker (mode `broker`, docs/architecture.md "Layers"): one core per process,
+// owned by the loop thread, shared by every kind of client. Nothing in it takes a lock.
 //
 // Design:
 // - A client is anything that implements `subscriber` (a delivery sink). There are two kinds,

@@ -50,7 +50,7 @@ void local_mqtt_side::open(common::session_id id, const common::open_params& par
         return;
     }
     if (const auto it = links_.find(id); it != links_.end()) {
-        // The device connected again while its session was open (DESIGN.md rule 15): end the
+        // The device connected again while its session was open (spec-decisions rule 15): end the
         // old connection as if it had sent DISCONNECT (it is alive, so no will), then apply
         // the new CONNECT's CleanSession flag.
         core_->disconnect(it->second->connection, common::close_reason::disconnect);

@@ -30,7 +30,7 @@ struct paho_context::retiree final : mqtt::iaction_listener {
     retiree(retiree&&) = delete;
     retiree& operator=(retiree&&) = delete;
 
-    // Paho threads: only post (STYLE.md "Threads").
+    // Paho threads: only post (docs/style.md "Threads").
     void on_success(const mqtt::token& /*tok*/) override { done(); }
     void on_failure(const mqtt::token& /*tok*/) override { done(); }
     void done() {

@@ -1,7 +1,7 @@
 #pragma once
 
 // What every Paho client of one remote mqtt_side shares: the loop, the mailbox through which
-// Paho threads reach the loop (DESIGN.md "Process model"), jitter randomness, and the
+// Paho threads reach the loop (docs/architecture.md "Threads"), jitter randomness, and the
 // retirement of clients that are no longer used (disconnect, then destroy a grace period
 // later, because Paho still touches the client just after it has called our listener).
 // Loop thread only, except post().

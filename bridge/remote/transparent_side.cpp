@@ -183,7 +183,8 @@ void transparent_side::open(common::session_id id, const common::open_params& pa
         drop(id, std::nullopt);
     }
     if (gateway_link_ && gateway_link_->unreachable()) {
-        // The broker is down: the device retries later (CONNACK 0x01, DESIGN.md "Custody").
+        // The broker is down: the device retries later (CONNACK 0x01, docs/architecture.md
+        // "Custody").
         listener_->on_open(id, common::open_status::congestion, false);
         return;
     }

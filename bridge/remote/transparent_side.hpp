@@ -3,8 +3,8 @@
 // mode: transparent. Every MQTT-SN session gets its own upstream MQTT connection (Paho
 // async_client) under the device's ClientId (with the configured prefix), carrying its clean
 // session flag, keep-alive, will and credentials, so each device is a first-class client at
-// the broker (DESIGN.md "Layers"). The connection stays up while the device sleeps. QoS −1
-// publishes go through one dedicated connection of the gateway. Loop thread only.
+// the broker (docs/architecture.md "Layers"). The connection stays up while the device sleeps.
+// QoS −1 publishes go through one dedicated connection of the gateway. Loop thread only.
 
 #include <cstdint>
 #include <functional>

@@ -87,7 +87,7 @@ bool uses_tls(const std::string& uri) noexcept {
 }
 
 /// What Paho calls, on its own threads. It only copies what it needs out of Paho's objects
-/// and posts to the loop (STYLE.md "Threads"). It outlives the client (paho_context::retire).
+/// and posts to the loop (docs/style.md "Threads"). It outlives the client (paho_context::retire).
 struct upstream_link::sink final : mqtt::callback, mqtt::iaction_listener {
     sink(paho_context& c, std::weak_ptr<upstream_link> l)
         : ctx(c)
@@ -454,7 +454,7 @@ void upstream_link::publish(const common::mqtt_message& msg, std::function<void(
     }
     if (!was_connected) {
         // Paho holds it in its send-while-disconnected buffer (persistent when configured)
-        // until the link is up again: that is custody (DESIGN.md "Custody").
+        // until the link is up again: that is custody (docs/architecture.md "Custody").
         auto it = ops_.find(op);
         if (it != ops_.end()) {
             auto cb = std::move(it->second.done_bool);

@@ -4,7 +4,7 @@
 // thread: connect with exponential backoff and jitter, TLS, send-while-disconnected buffer
 // with file persistence, and completion callbacks instead of tokens. Paho's threads only post
 // to the paho_context mailbox; every callback below runs on the loop thread
-// (STYLE.md "Threads"). Nothing here ever waits on a Paho token.
+// (docs/style.md "Threads"). Nothing here ever waits on a Paho token.
 
 #include <chrono>
 #include <cstdint>

@@ -28,7 +28,7 @@ struct credentials {
     std::optional<std::string> password;
 };
 
-/// Paho's send-while-disconnected buffer (DESIGN.md "Custody").
+/// Paho's send-while-disconnected buffer (docs/architecture.md "Custody").
 struct buffer_options {
     int max_messages = 10000;    ///< per upstream connection
     std::string persistence_dir; ///< empty: kept in memory only

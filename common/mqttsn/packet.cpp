@@ -145,7 +145,7 @@ decoded decode_topic_request(byte_reader& r) {
         return m;
     }
     case topic_id_type::short_name: {
-        // §3 and §6.7: a short topic name is exactly two characters (DESIGN.md rule 2).
+        // §3 and §6.7: a short topic name is exactly two characters (spec-decisions rule 2).
         const auto name = r.rest();
         if (name.size() != 2) {
             return fail(decode_error::bad_short_topic);
@@ -248,7 +248,7 @@ decoded decode_connect(byte_reader& r) {
         return fail(decode_error::empty_client_id); // §5.3.1: at least one character
     }
     // Longer than 23 characters is accepted here; the session applies the configured
-    // maximum (DESIGN.md rule 13).
+    // maximum (spec-decisions rule 13).
     return connect{*f, *duration, to_text(client_id)};
 }
 
@@ -376,7 +376,7 @@ decoded decode_body(msg_type type, byte_reader& r) {
 decoded decode_message(bytes_view d, bool inside_encapsulation);
 
 /// MQTT-SN 1.2 §5.5. The Length octet covers Length, MsgType, Ctrl and the Wireless Node Id
-/// only (DESIGN.md rule 11); the rest of the datagram is the encapsulated message, which must
+/// only (spec-decisions rule 11); the rest of the datagram is the encapsulated message, which must
 /// itself be valid and not another encapsulation.
 decoded decode_encapsulated(bytes_view d) {
     if (d.size() < encapsulation_fixed_header) {
@@ -776,7 +776,8 @@ std::size_t encoded_size(const packet& p) noexcept {
     if (body == not_encodable) {
         return 0;
     }
-    // §5.2.1 and DESIGN.md rule 10: the 3-octet form only when the 1-octet form cannot hold it.
+    // §5.2.1 and spec-decisions rule 10: the 3-octet form only when the 1-octet form cannot hold
+    // it.
     const std::size_t short_total = 2 + body;
     if (short_total <= max_one_octet_length) {
         return short_total;
@@ -792,7 +793,8 @@ std::size_t encode(const packet& p, std::span<std::uint8_t> out) noexcept {
     }
     byte_writer w(out.first(total));
     if (const auto* e = std::get_if<encapsulated>(&p)) {
-        // §5.5 Table 28; the Length octet covers up to the Wireless Node Id (DESIGN.md rule 11).
+        // §5.5 Table 28; the Length octet covers up to the Wireless Node Id (spec-decisions rule
+        // 11).
         w.u8(static_cast<std::uint8_t>(encapsulation_fixed_header + e->wireless_node_id.size()));
         w.u8(static_cast<std::uint8_t>(msg_type::encapsulated));
         w.u8(e->radius);

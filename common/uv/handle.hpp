@@ -1,6 +1,6 @@
 #pragma once
 
-// The base of every libuv handle wrapper in common/uv/ (STYLE.md "libuv ownership"):
+// The base of every libuv handle wrapper in common/uv/ (docs/style.md "libuv ownership"):
 // - the uv handle lives in its own heap block, allocated here and freed only in the close
 //   callback, never in a destructor;
 // - the wrapper's destructor (or close()) detaches the wrapper and calls uv_close;

@@ -1,6 +1,6 @@
 #pragma once
 
-// The libuv event loop that owns all gateway state (DESIGN.md "Process model").
+// The libuv event loop that owns all gateway state (docs/architecture.md "Threads").
 
 #include <chrono>
 
@@ -33,7 +33,7 @@ public:
     /// Closes every handle of the loop (uv_walk + uv_close) without running the loop; wrappers
     /// that are still alive see is_open() == false afterwards.
     void close_all() noexcept;
-    /// close_all(), then runs the loop until uv_loop_alive() == 0 (STYLE.md shutdown rule).
+    /// close_all(), then runs the loop until uv_loop_alive() == 0 (docs/style.md shutdown rule).
     void shutdown() noexcept;
 
     [[nodiscard]] uv_loop_s* raw() const noexcept { return loop_; }

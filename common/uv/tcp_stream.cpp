@@ -14,7 +14,7 @@ namespace snbridge::common::uv {
 namespace {
 
 /// One queued write: the request owns its copy of the bytes and is freed in its completion
-/// callback, whatever the status (STYLE.md "libuv ownership").
+/// callback, whatever the status (docs/style.md "libuv ownership").
 struct write_request {
     uv_write_t req{};
     std::vector<std::uint8_t> bytes;

@@ -16,7 +16,7 @@ public:
 
     /// (Re)arms the timer: `callback` runs after `timeout`, then every `repeat` if non-zero.
     /// Replaces any previous callback. No-op once closed. Callbacks that reach objects that
-    /// may be gone by then should capture a weak_ptr (STYLE.md).
+    /// may be gone by then should capture a weak_ptr (docs/style.md).
     void start(std::chrono::milliseconds timeout, std::function<void()> callback,
                std::chrono::milliseconds repeat = std::chrono::milliseconds(0));
     void stop() noexcept;

@@ -13,7 +13,7 @@ namespace snbridge::common::uv {
 namespace {
 
 /// One queued datagram: the request owns its copy of the bytes and is freed in its
-/// completion callback, whatever the status (STYLE.md "libuv ownership").
+/// completion callback, whatever the status (docs/style.md "libuv ownership").
 struct send_request {
     uv_udp_send_t req{};
     std::vector<std::uint8_t> bytes;

@@ -37,7 +37,7 @@ public:
     using error_callback = std::function<void(int status)>;
 
     /// `max_queued_sends`: datagrams waiting in libuv's send queue before send() refuses
-    /// (the bound on a slow or blocked socket; STYLE.md "Every queue has a bound").
+    /// (the bound on a slow or blocked socket; docs/style.md "Every queue has a bound").
     explicit udp_socket(loop& owner, std::size_t max_queued_sends = 4096);
     ~udp_socket() = default;
 

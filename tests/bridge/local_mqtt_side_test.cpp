@@ -194,7 +194,7 @@ TEST_CASE("local_mqtt_side: re-open of an open session (rule 15) and take-over")
     f.side.subscribe(2, "x", 1, 2);
     f.listener.take();
 
-    // DESIGN.md rule 15: the same session connects again; the device is alive, so no will.
+    // spec-decisions rule 15: the same session connects again; the device is alive, so no will.
     f.side.open(2, params("dev", false, will));
     CHECK(f.listener.take() == ev{"open 2 accepted sp1"});
     f.side.publish(1, message("x", "still", 1), 3);

@@ -214,10 +214,10 @@ TEST_CASE("mqttsn empty parts: what the spec allows without a variable part") {
     CHECK(sn::decode(bytes{0x02, 0x1C}) == sn::packet{sn::willmsgupd{}});
     CHECK(sn::decode(bytes{0x07, 0x0C, 0x00, 0x00, 0x01, 0x00, 0x00}) ==
           sn::packet{sn::publish{.flag = {}, .topic_id = 1, .msg_id = 0, .data = {}}});
-    // DESIGN.md rule 12: a non-zero MsgId on a QoS 0 PUBLISH is kept by the codec.
+    // spec-decisions rule 12: a non-zero MsgId on a QoS 0 PUBLISH is kept by the codec.
     CHECK(sn::decode(bytes{0x07, 0x0C, 0x00, 0x00, 0x01, 0x00, 0x09}) ==
           sn::packet{sn::publish{.flag = {}, .topic_id = 1, .msg_id = 9, .data = {}}});
-    // §5.3.1 says 1-23 characters; DESIGN.md rule 13 leaves the maximum to the session.
+    // §5.3.1 says 1-23 characters; spec-decisions rule 13 leaves the maximum to the session.
     const std::string long_id(100, 'x');
     bytes c{0x6A, 0x04, 0x04, 0x01, 0x00, 0x3C};
     c.insert(c.end(), long_id.begin(), long_id.end());

@@ -345,7 +345,7 @@ const std::vector<golden>& golden_messages() {
          sn::connack{.rc = static_cast<return_code>(0x7F)}},
         {"Encapsulated PINGREQ §5.5",
          {
-             0x05,          // Length 5: Length, MsgType, Ctrl, 2-octet node id (DESIGN rule 11)
+             0x05,          // Length 5: Length, MsgType, Ctrl, node id (spec-decisions rule 11)
              0xFE,          // MsgType Encapsulated
              0x01,          // Ctrl: radius 1, reserved bits 0
              0xAB, 0xCD,    // Wireless Node Id

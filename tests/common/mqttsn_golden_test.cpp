@@ -140,7 +140,7 @@ TEST_CASE("mqttsn golden: a trailing octet after a complete message is rejected"
     }
 }
 
-TEST_CASE("mqttsn length: 255/256 boundary, encode picks the form (DESIGN.md rule 10)") {
+TEST_CASE("mqttsn length: 255/256 boundary, encode picks the form (spec-decisions rule 10)") {
     // PUBLISH body after MsgType: Flags(1) + TopicId(2) + MsgId(2) + Data.
     const auto at_255 = sn::encode(publish_with(248)); // 2 + 5 + 248 = 255
     REQUIRE(at_255.size() == 255);
@@ -165,7 +165,7 @@ TEST_CASE("mqttsn length: 255/256 boundary, encode picks the form (DESIGN.md rul
     }
 }
 
-TEST_CASE("mqttsn length: 3-octet form is accepted at any length (DESIGN.md rule 10)") {
+TEST_CASE("mqttsn length: 3-octet form is accepted at any length (spec-decisions rule 10)") {
     // A 3-octet-form PUBLISH of `total` octets: 01 TT TT 0C Flags TopicId MsgId Data.
     const auto long_form = [](std::size_t total) {
         bytes m{0x01,

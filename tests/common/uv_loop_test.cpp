@@ -1,4 +1,4 @@
-// common/uv: loop, timer, signal, mailbox. Loop tests end with the loop empty (STYLE.md).
+// common/uv: loop, timer, signal, mailbox. Loop tests end with the loop empty (docs/style.md).
 
 #include <atomic>
 #include <signal.h>

@@ -1,4 +1,4 @@
-// Conformance: connection set-up, clean session, disconnect and the DESIGN.md rules 13-15,
+// Conformance: connection set-up, clean session, disconnect and the spec-decisions rules 13-15,
 // byte-exact, on the real built-in broker (MQTT-SN 1.2 §6.2, §6.3, §6.12, §6.14).
 
 #include "tests/gateway/conformance_harness.hpp"
@@ -62,7 +62,7 @@ TEST_CASE("conformance §6.2: an abandoned will handshake times out - nothing is
     CHECK(w.obs.got.empty());
     CHECK(w.take().empty());
     w.in(ca, sn({hx("09"), tx("late")}));
-    CHECK(w.take(ca) == strings{"02 18"}); // DESIGN rule 14
+    CHECK(w.take(ca) == strings{"02 18"}); // spec-decisions rule 14
 }
 
 TEST_CASE(
@@ -132,7 +132,7 @@ TEST_CASE("conformance §6.3: CleanSession=0 + Will=1 + empty WILLTOPIC deletes 
     CHECK(w.obs.got.empty()); // no will any more
 }
 
-TEST_CASE("conformance DESIGN rule 13: ClientId up to 64 accepted - 65 gets CONNACK 0x03") {
+TEST_CASE("conformance spec-decisions rule 13: ClientId up to 64 accepted - 65 gets CONNACK 0x03") {
     world w;
     w.connect(ca, std::string(24, 'a')); // longer than the spec's 23
     w.connect(cb, std::string(64, 'b'));
@@ -141,7 +141,7 @@ TEST_CASE("conformance DESIGN rule 13: ClientId up to 64 accepted - 65 gets CONN
     CHECK(w.core.session_count() == 2);
 }
 
-TEST_CASE("conformance DESIGN rule 14: every non-CONNECT from an unknown client gets DISCONNECT") {
+TEST_CASE("conformance spec-decisions rule 14: every non-CONNECT from an unknown client gets DISCONNECT") {
     world w;
     const std::vector<bytes> msgs{
         sn({hx("0A 00 00 00 01"), tx("a/b")}), // REGISTER
@@ -177,7 +177,7 @@ TEST_CASE("conformance §6.12: after DISCONNECT the client must CONNECT again") 
     CHECK(w.obs.got.empty());
 }
 
-TEST_CASE("conformance DESIGN rule 15: a second CONNECT - CleanSession=1 - forgets registrations") {
+TEST_CASE("conformance spec-decisions rule 15: a second CONNECT - CleanSession=1 - forgets registrations") {
     world w;
     w.connect(ca, "s1");
     CHECK(w.reg(ca, "a/b") == 1);
@@ -188,7 +188,7 @@ TEST_CASE("conformance DESIGN rule 15: a second CONNECT - CleanSession=1 - forge
     CHECK(w.obs.got.empty());
 }
 
-TEST_CASE("conformance DESIGN rule 15: second CONNECT runs the will handshake again") {
+TEST_CASE("conformance spec-decisions rule 15: second CONNECT runs the will handshake again") {
     world w;
     w.connect(ca, "s1");
     w.in(ca, sn({hx("04 0C 01 00 0A"), tx("s1")}));
@@ -202,7 +202,7 @@ TEST_CASE("conformance DESIGN rule 15: second CONNECT runs the will handshake ag
     CHECK(w.obs.take() == strings{"w/s1=bye"});
 }
 
-TEST_CASE("conformance DESIGN rule 15: CleanSession=0 second CONNECT retries the in-flight PUBLISH "
+TEST_CASE("conformance spec-decisions rule 15: CleanSession=0 second CONNECT retries the in-flight PUBLISH "
           "with DUP") {
     world w;
     w.connect(ca, "s1", 60, false);
@@ -219,7 +219,7 @@ TEST_CASE("conformance DESIGN rule 15: CleanSession=0 second CONNECT retries the
     CHECK(w.take().empty()); // delivered once: the broker did not hand it over again
 }
 
-TEST_CASE("conformance DESIGN Identity: CONNECT from a new address moves the session") {
+TEST_CASE("conformance architecture.md Identity: CONNECT from a new address moves the session") {
     world w;
     w.connect(ca, "s1", 60, false);
     w.in(ca, sn({hx("12 00 00 01"), tx("t/1")}));

@@ -1,5 +1,5 @@
 // Conformance: gateway discovery and forwarder encapsulation, byte-exact (MQTT-SN 1.2 §5.4.1-
-// §5.4.3, §5.5, §6.1; DESIGN.md rules 9 and 11).
+// §5.4.3, §5.5, §6.1; spec-decisions rules 9 and 11).
 
 #include "tests/gateway/conformance_harness.hpp"
 
@@ -23,7 +23,7 @@ TEST_CASE("conformance §6.1 §5.4.1: ADVERTISE GwId + Duration at start-up - th
 }
 
 TEST_CASE(
-    "conformance §6.1 DESIGN rule 9: SEARCHGW -> GWINFO broadcast with its radius, and unicast") {
+    "conformance §6.1 spec-decisions rule 9: SEARCHGW -> GWINFO broadcast with its radius, and unicast") {
     auto s = settings();
     s.gateway_id = 9;
     world w(s);
@@ -44,7 +44,7 @@ TEST_CASE("conformance §6.1: another gateway's ADVERTISE and a client's GWINFO 
     CHECK(w.sink.multicasts.empty());
 }
 
-TEST_CASE("conformance §5.5 DESIGN rule 11: forwarder-wrapped CONNECT/PUBLISH - answers wrapped") {
+TEST_CASE("conformance §5.5 spec-decisions rule 11: forwarder-wrapped CONNECT/PUBLISH - answers wrapped") {
     world w;
     // Encapsulated: Length 05 (header only), FE, Ctrl 00, Wireless Node Id 12 34
     const bytes hdr = hx("05 FE 00 12 34");

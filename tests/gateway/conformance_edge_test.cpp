@@ -1,5 +1,5 @@
 // Conformance: edge cases a third-party client or a conformance suite sends (MQTT-SN 1.2
-// §5.3.7, §5.4.4, §5.5, §6.2, §6.13, §6.14; DESIGN.md rules 8, 14).
+// §5.3.7, §5.4.4, §5.5, §6.2, §6.13, §6.14; spec-decisions rules 8, 14).
 
 #include "tests/gateway/conformance_harness.hpp"
 
@@ -25,7 +25,7 @@ TEST_CASE(
     CHECK(w.take(ca) == strings{"02 17"});
 }
 
-TEST_CASE("conformance DESIGN rule 14: PINGREQ with an unknown ClientId gets DISCONNECT") {
+TEST_CASE("conformance spec-decisions rule 14: PINGREQ with an unknown ClientId gets DISCONNECT") {
     world w;
     w.in(ca, sn({hx("16"), tx("nobody")}));
     CHECK(w.take(ca) == strings{"02 18"});
@@ -39,7 +39,7 @@ TEST_CASE("conformance §5.5: a forwarder may set the radius bits of Ctrl") {
 }
 
 TEST_CASE(
-    "conformance DESIGN rule 8 §6.13: after N_retry unacked retransmissions the client is lost") {
+    "conformance spec-decisions rule 8 §6.13: after N_retry unacked retransmissions the client is lost") {
     world w;
     w.in(ca, sn({hx("04 0C 01 03 84"), tx("s1")})); // keep-alive 900 s
     CHECK(w.take(ca) == strings{"02 06"});

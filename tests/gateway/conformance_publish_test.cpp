@@ -1,6 +1,6 @@
 // Conformance: REGISTER, client and gateway PUBLISH at every QoS and topic id type, QoS −1,
 // DUP, MsgId wrap-around and the 3-octet Length, byte-exact, on the real built-in broker
-// (MQTT-SN 1.2 §5.2.1, §5.3.11, §6.5-§6.8, §6.10; DESIGN.md rules 1, 3, 10, 12).
+// (MQTT-SN 1.2 §5.2.1, §5.3.11, §6.5-§6.8, §6.10; spec-decisions rules 1, 3, 10, 12).
 
 #include "tests/gateway/conformance_harness.hpp"
 
@@ -34,10 +34,10 @@ TEST_CASE("conformance §6.5: REGACK echoes the MsgId - ids per session - never 
     CHECK(w.take(ca) == strings{"07 0B 00 02 12 35 00"});
     w.in(ca, sn({hx("0A 00 00 12 36"), tx("a/b")})); // same name, same id
     CHECK(w.take(ca) == strings{"07 0B 00 01 12 36 00"});
-    CHECK(w.reg(cb, "c/d") == 1); // DESIGN rule 4: per session
+    CHECK(w.reg(cb, "c/d") == 1); // spec-decisions rule 4: per session
 }
 
-TEST_CASE("conformance DESIGN rule 3: REGISTER of a predefined name gets a normal id") {
+TEST_CASE("conformance spec-decisions rule 3: REGISTER of a predefined name gets a normal id") {
     world w(with_predefined());
     w.connect(ca, "s1");
     w.in(ca, sn({hx("0A 00 00 00 01"), tx("pre/one")}));
@@ -67,7 +67,7 @@ TEST_CASE("conformance §6.6: PUBLISH QoS 0/1/2 on a registered id reaches MQTT 
     CHECK(w.broker->retained_count() == 1);
 }
 
-TEST_CASE("conformance DESIGN rule 12: QoS 0 PUBLISH with a non-zero MsgId is accepted") {
+TEST_CASE("conformance spec-decisions rule 12: QoS 0 PUBLISH with a non-zero MsgId is accepted") {
     world w;
     w.connect(ca, "s1");
     (void)w.reg(ca, "a/b");
@@ -135,7 +135,7 @@ TEST_CASE("conformance §6.8: QoS -1 with predefined id or short name - no conne
     world w(with_predefined());
     w.in(cc, hx("08 0C 61 00 01 00 00 61")); // QoS -1 predefined 0001
     w.in(cc, hx("08 0C 62 78 79 00 00 62")); // QoS -1 short "xy"
-    w.in(cc, hx("08 0C 60 00 01 00 00 63")); // QoS -1 normal id: DESIGN rule 1, dropped
+    w.in(cc, hx("08 0C 60 00 01 00 00 63")); // QoS -1 normal id: spec-decisions rule 1, dropped
     w.in(cc, hx("08 0C 61 00 09 00 00 64")); // unknown predefined id: dropped
     CHECK(w.take().empty());
     CHECK(w.core.session_count() == 0);
@@ -144,7 +144,7 @@ TEST_CASE("conformance §6.8: QoS -1 with predefined id or short name - no conne
     CHECK(w.obs.take() == strings{"pre/one=a", "xy=b"});
 }
 
-TEST_CASE("conformance §5.2.1 DESIGN rule 10: 3-octet Length on input at any length") {
+TEST_CASE("conformance §5.2.1 spec-decisions rule 10: 3-octet Length on input at any length") {
     world w;
     w.connect(ca, "s1");
     (void)w.reg(ca, "a/b");
@@ -163,7 +163,7 @@ TEST_CASE("conformance §5.2.1 DESIGN rule 10: 3-octet Length on input at any le
     CHECK(w.obs.got.empty());
 }
 
-TEST_CASE("conformance §5.2.1 DESIGN rule 10: the gateway uses the 3-octet Length above 255 only") {
+TEST_CASE("conformance §5.2.1 spec-decisions rule 10: the gateway uses the 3-octet Length above 255 only") {
     world w;
     w.connect(ca, "s1");
     w.in(ca, sn({hx("12 02 00 01"), tx("ab")})); // SUBSCRIBE QoS 0, short name "ab"
@@ -188,7 +188,7 @@ TEST_CASE(
     CHECK(w.take(ca) == strings{"08 0C 02 61 62 00 00 30"});
     w.mqtt_publish("ab", "1", 1);
     CHECK(w.take(ca) == strings{"08 0C 22 61 62 00 01 31"});
-    w.advance(10s); // DESIGN rule 8: T_retry
+    w.advance(10s); // spec-decisions rule 8: T_retry
     CHECK(w.take(ca) == strings{"08 0C A2 61 62 00 01 31"});
     w.in(ca, hx("07 0D 61 62 00 01 00"));
     CHECK(w.take().empty());
@@ -255,7 +255,7 @@ TEST_CASE("conformance §6.10: a PUBLISH too long for MQTT-SN is silently aborte
     CHECK(w.take(ca) == strings{"09 0C 02 61 62 00 00 6F 6B"});
 }
 
-TEST_CASE("conformance §7.3 DESIGN rule 4: one topic - a different id in each session") {
+TEST_CASE("conformance §7.3 spec-decisions rule 4: one topic - a different id in each session") {
     world w;
     w.connect(ca, "pub");
     w.connect(cb, "sub");
@@ -271,7 +271,7 @@ TEST_CASE("conformance §7.3 DESIGN rule 4: one topic - a different id in each s
     CHECK(w.take().empty());
 }
 
-TEST_CASE("conformance §6.6 DESIGN rule 2: a short topic name that is no valid MQTT topic gets "
+TEST_CASE("conformance §6.6 spec-decisions rule 2: a short topic name that is no valid MQTT topic gets "
           "PUBACK 0x02 - not congestion") {
     world w;
     w.connect(ca, "s1");

@@ -1,5 +1,5 @@
 // Conformance: keep-alive and PING, sleeping clients and will updates, byte-exact, on the
-// real built-in broker (MQTT-SN 1.2 §6.4, §6.11, §6.14, §7.2; DESIGN.md rules 5-7).
+// real built-in broker (MQTT-SN 1.2 §6.4, §6.11, §6.14, §7.2; spec-decisions rules 5-7).
 
 #include "tests/gateway/conformance_harness.hpp"
 
@@ -134,7 +134,7 @@ TEST_CASE("conformance §6.14: PUBLISH and SUBSCRIBE from an awake client are se
 }
 
 TEST_CASE(
-    "conformance §6.14 DESIGN rule 5: CONNECT from asleep -> active, buffered messages follow") {
+    "conformance §6.14 spec-decisions rule 5: CONNECT from asleep -> active, buffered messages follow") {
     world w;
     w.connect(ca, "s1", 60, false);
     w.in(ca, hx("07 12 22 00 01 61 62"));

@@ -1,6 +1,6 @@
-// gateway_core scenarios for issue 4 beyond sleeping: QoS −1 (MQTT-SN 1.2 §6.8, DESIGN rule 1),
-// gateway discovery (§6.1, rule 9), forwarder encapsulation (§5.5, rule 11), will updates
-// (§6.4), and malformed input.
+// gateway_core scenarios for issue 4 beyond sleeping: QoS −1 (MQTT-SN 1.2 §6.8, spec-decisions
+// rule 1), gateway discovery (§6.1, rule 9), forwarder encapsulation (§5.5, rule 11), will
+// updates (§6.4), and malformed input.
 
 #include "common/address_prefix.hpp"
 #include "tests/gateway/core_scenario.hpp"
@@ -36,7 +36,7 @@ TEST_CASE("QoS -1: predefined id and short name from any sender, no connection (
     CHECK(sc.core.session_count() == 0);
 }
 
-TEST_CASE("DESIGN rule 1: QoS -1 with a normal topic id is refused (dropped, counted)") {
+TEST_CASE("spec-decisions rule 1: QoS -1 with a normal topic id is refused (dropped, counted)") {
     scenario sc(predefined_1());
     sc.in(addr_a, hx("08 0C 60 00 01 00 00 41"));
     sc.in(addr_a, hx("08 0C 61 00 09 00 00 41")); // unknown predefined id
@@ -100,7 +100,7 @@ TEST_CASE("ADVERTISE at start-up and every T_ADV, multicast (§6.1)") {
     CHECK(sc.take().empty());
 }
 
-TEST_CASE("SEARCHGW -> GWINFO multicast with the SEARCHGW radius, and unicast (DESIGN rule 9)") {
+TEST_CASE("SEARCHGW -> GWINFO multicast with the SEARCHGW radius, and unicast (spec-decisions rule 9)") {
     auto cfg = quiet_settings();
     cfg.gateway_id = 7;
     scenario sc(cfg);

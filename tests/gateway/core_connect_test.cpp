@@ -1,5 +1,5 @@
 // gateway_core scenarios: connection set-up (MQTT-SN 1.2 §6.2, §6.3), identity and rebind,
-// DESIGN.md rules 5, 13, 14, 15.
+// spec-decisions rules 5, 13, 14, 15.
 
 #include "tests/gateway/core_scenario.hpp"
 
@@ -60,7 +60,7 @@ TEST_CASE("messages other than the will ones during the handshake are dropped, c
     CHECK(sc.core.drops(drop_reason::not_connected) == 1);
 }
 
-TEST_CASE("DESIGN rule 13: ClientId up to the configured maximum, longer gets CONNACK 0x03") {
+TEST_CASE("spec-decisions rule 13: ClientId up to the configured maximum, longer gets CONNACK 0x03") {
     scenario sc;
     const std::string ok(64, 'x');
     sc.connect(addr_a, ok);
@@ -125,7 +125,7 @@ TEST_CASE("a half-open CONNECT is given up after connect_timeout") {
     CHECK(sc.side.closes.empty()); // never opened
 }
 
-TEST_CASE("DESIGN rule 14: a non-CONNECT from an unknown address is answered with DISCONNECT") {
+TEST_CASE("spec-decisions rule 14: a non-CONNECT from an unknown address is answered with DISCONNECT") {
     scenario sc;
     sc.in(addr_a, cat({hx("08 0C 20 00 01 00 07"), tx("x")})); // PUBLISH QoS 1
     sc.in(addr_a, cat({hx("09 0A 00 00 00 01"), tx("a/b")}));  // REGISTER
@@ -137,7 +137,7 @@ TEST_CASE("DESIGN rule 14: a non-CONNECT from an unknown address is answered wit
     CHECK(sc.side.publishes.empty());
 }
 
-TEST_CASE("a CONNECT from a new address rebinds the session (DESIGN: Identity)") {
+TEST_CASE("a CONNECT from a new address rebinds the session (architecture.md "Identity")") {
     scenario sc;
     sc.connect(addr_a, "s1");
     const auto id = sc.id_of("s1");
@@ -150,7 +150,7 @@ TEST_CASE("a CONNECT from a new address rebinds the session (DESIGN: Identity)")
     CHECK(sc.take(addr_a) == strings{"02 18"});
 }
 
-TEST_CASE("DESIGN rule 15: a second CONNECT is a new connection; CleanSession=1 drops topics") {
+TEST_CASE("spec-decisions rule 15: a second CONNECT is a new connection; CleanSession=1 drops topics") {
     scenario sc;
     sc.connect(addr_a, "s1");
     sc.in(addr_a, cat({hx("09 0A 00 00 00 01"), tx("a/b")})); // REGISTER a/b

@@ -1,5 +1,5 @@
 // gateway_core scenarios: client REGISTER and PUBLISH at QoS 0/1/2 towards the MQTT side
-// (MQTT-SN 1.2 §6.5, §6.6, §6.7; DESIGN.md rules 2, 3, 4, 12).
+// (MQTT-SN 1.2 §6.5, §6.6, §6.7; spec-decisions rules 2, 3, 4, 12).
 
 #include "tests/gateway/core_scenario.hpp"
 
@@ -31,7 +31,7 @@ TEST_CASE("REGISTER -> REGACK with a per-session id; the same name keeps its id 
     CHECK(sc.take(addr_a) == strings{"07 0B 00 02 00 02 00"});
     sc.in(addr_a, cat({hx("09 0A 00 00 00 03"), tx("a/b")}));
     CHECK(sc.take(addr_a) == strings{"07 0B 00 01 00 03 00"});
-    // DESIGN rule 4: ids are per session; s2's first topic is id 1 too.
+    // spec-decisions rule 4: ids are per session; s2's first topic is id 1 too.
     sc.in(addr_b, cat({hx("09 0A 00 00 00 01"), tx("c/d")}));
     CHECK(sc.take(addr_b) == strings{"07 0B 00 01 00 01 00"});
 }
@@ -48,7 +48,7 @@ TEST_CASE("REGISTER beyond max_topics_per_client: REGACK 0x01; wildcards: REGACK
           strings{"07 0B 00 01 00 01 00", "07 0B 00 00 00 02 01", "07 0B 00 00 00 03 02"});
 }
 
-TEST_CASE("DESIGN rule 3: REGISTER of a predefined name returns a normal id") {
+TEST_CASE("spec-decisions rule 3: REGISTER of a predefined name returns a normal id") {
     scenario sc(with_predefined());
     sc.connect(addr_a, "s2");
     sc.in(addr_a, cat({hx("1C 0A 00 00 00 01"), tx("home/garden/fountain/2")}));
@@ -70,7 +70,7 @@ TEST_CASE("PUBLISH QoS 0 on a registered id goes to the MQTT side; nothing comes
     CHECK(sc.side.publishes[0].msg.retain);
 }
 
-TEST_CASE("DESIGN rule 12: a QoS 0 PUBLISH with a non-zero MsgId is accepted") {
+TEST_CASE("spec-decisions rule 12: a QoS 0 PUBLISH with a non-zero MsgId is accepted") {
     scenario sc;
     sc.connect(addr_a, "s1");
     sc.in(addr_a, cat({hx("09 0A 00 00 00 01"), tx("a/b")}));
@@ -158,7 +158,7 @@ TEST_CASE("PUBLISH with predefined ids (global and per client) and short names (
     CHECK(sc.side.publishes[0].msg.topic == "home/garden/fountain/2");
     CHECK(sc.side.publishes[1].msg.topic == "s1/own/seven");
     CHECK(sc.side.publishes[2].msg.topic == "global/seven");
-    CHECK(sc.side.publishes[3].msg.topic == "t1"); // DESIGN rule 2
+    CHECK(sc.side.publishes[3].msg.topic == "t1"); // spec-decisions rule 2
     CHECK(sc.take().empty());
 }
 

@@ -1,7 +1,7 @@
 // gateway_core under a deterministic stream of random (mostly well-formed) datagrams, MQTT-side
 // events and clock steps: every table and queue stays within its configured bound
-// (DESIGN.md: "Memory never grows without limit, whatever arrives on the UDP port"), every
-// datagram sent decodes, and the timer never asks to be called in the past.
+// (docs/architecture.md "Custody": memory never grows without limit, whatever arrives on the
+// UDP port), every datagram sent decodes, and the timer never asks to be called in the past.
 
 #include <random>
 

@@ -199,7 +199,7 @@ TEST_CASE("udp_runtime: discovery multicast on loopback (IPv4): SEARCHGW to the 
     const auto group = group_v4(test::free_udp_port(false));
     gateway::udp_runtime rt(
         l, drops, {.listen = {test::loopback_v4(0)}, .multicast_v4 = group, .default_radius = 2});
-    // What a core does (DESIGN.md rule 9): GWINFO to the group and to the searcher.
+    // What a core does (spec-decisions rule 9): GWINFO to the group and to the searcher.
     const std::vector<std::uint8_t> gwinfo = {0x03, 0x02, 0x07}; // Length 3, GWINFO, GwId 7
     h.react = [&](const common::net_address& from, std::span<const std::uint8_t> b) {
         if (b.size() == 3 && b[1] == 0x01) { // SEARCHGW: Length 3, 0x01, Radius

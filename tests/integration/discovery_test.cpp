@@ -2,7 +2,7 @@
 // gateway listens on 127.0.0.1 with a multicast group configured (mqttsn.multicast), so its
 // multicast leaves through the loopback interface only. A node joined to the group hears
 // ADVERTISE at start-up (TTL = mqttsn.multicast_radius); a SEARCHGW sent to the group is
-// answered with GWINFO to the group (TTL = the SEARCHGW's radius) and, by DESIGN rule 9, by
+// answered with GWINFO to the group (TTL = the SEARCHGW's radius) and, by spec-decisions rule 9, by
 // unicast to the searcher. IPv4 only: this host's loopback has no IPv6 multicast.
 
 #include <optional>

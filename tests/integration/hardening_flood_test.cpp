@@ -130,7 +130,7 @@ TEST_CASE("flood: garbage and more ClientIds than max_clients from one host; snb
             d = encapsulated("n" + std::to_string(i), connect_msg("fw-" + std::to_string(i), true));
             ++connects;
             break;
-        case 3: // ClientId longer than mqttsn.max_client_id_length (DESIGN rule 13)
+        case 3: // ClientId longer than mqttsn.max_client_id_length (spec-decisions rule 13)
             d = connect_msg(std::string(1 + pick(200), 'x'), true);
             break;
         case 4: // a valid header followed by random octets
@@ -158,7 +158,7 @@ TEST_CASE("flood: garbage and more ClientIds than max_clients from one host; snb
     CHECK(sent > static_cast<std::uint64_t>(max_clients) * 4);
     CHECK(connects > static_cast<std::uint64_t>(max_clients));
 
-    // Still up and still answering: SEARCHGW from a fresh socket gets GWINFO (DESIGN rule 9).
+    // Still up and answering: SEARCHGW from a fresh socket gets GWINFO (spec-decisions rule 9).
     REQUIRE(gw.running());
     test::udp_client probe;
     bool answered = false;

@@ -439,7 +439,7 @@ client_result<void> sn_client::publish(const topic_ref& topic,
     switch (topic.type) {
     case sn::topic_id_type::normal:
         if (q == sn::qos::minus_one) {
-            // DESIGN.md rule 1, MQTT-SN 1.2 §6.8: QoS −1 has no REGISTER.
+            // spec-decisions rule 1, MQTT-SN 1.2 §6.8: QoS −1 has no REGISTER.
             return common::fail(make_error(client_errc::bad_argument,
                                            "QoS -1 needs a predefined topic id or a short topic"));
         }
