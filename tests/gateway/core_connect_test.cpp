@@ -137,7 +137,7 @@ TEST_CASE("spec-decisions rule 14: a non-CONNECT from an unknown address is answ
     CHECK(sc.side.publishes.empty());
 }
 
-TEST_CASE("a CONNECT from a new address rebinds the session (architecture.md "Identity")") {
+TEST_CASE("a CONNECT from a new address rebinds the session (architecture.md Identity)") {
     scenario sc;
     sc.connect(addr_a, "s1");
     const auto id = sc.id_of("s1");
