@@ -3,6 +3,7 @@
 // listen socket on UDP port 1883.", ...). Exit codes: 0 clean stop or valid config, 1 config
 // or socket error, 2 bad command line.
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +20,7 @@
 #include "common/uv/loop.hpp"
 #include "common/uv/signal_handle.hpp"
 #include "common/uv/socket_address.hpp"
+#include "common/uv/timer.hpp"
 #include "config/config.hpp"
 #include "gateway/core_settings.hpp"
 #include "gateway/drop_counter.hpp"
@@ -144,6 +146,9 @@ gw::udp_runtime_options runtime_options(const cfg::config& c) {
     return o;
 }
 
+/// How long a clean stop waits for the upstream broker to answer its DISCONNECTs.
+constexpr std::chrono::milliseconds stop_grace{3000};
+
 int run(const options& opt, cfg::config config) {
     log::info(version_line, " starting");
     if (opt.config_file) {
@@ -182,6 +187,8 @@ int run(const options& opt, cfg::config config) {
     }
 
     bool stopping = false;
+    bool closed = false;
+    uv::timer stop_guard(loop);
     const auto stop = [&](int signum) {
         if (stopping) {
             return;
@@ -193,8 +200,18 @@ int run(const options& opt, cfg::config config) {
         if (mqtt_listener) {
             mqtt_listener->stop();
         }
-        // Every handle, the signal handles included, so run() returns once the loop is empty.
-        loop.close_all();
+        // The MQTT side lets go of what it holds outside the process (the remote modes send
+        // MQTT DISCONNECT upstream and wait for Paho's answers on the loop, never blocking
+        // it); a broker that does not answer gets stop_grace, then the loop is closed anyway.
+        const auto close_loop = [&loop, &closed] {
+            if (!closed) {
+                closed = true;
+                // Every handle, the signal handles included, so run() returns once empty.
+                loop.close_all();
+            }
+        };
+        stop_guard.start(stop_grace, close_loop);
+        (*side)->stop(close_loop);
     };
     uv::signal_handle sigint(loop);
     uv::signal_handle sigterm(loop);
