@@ -104,6 +104,9 @@ public:
     /// thread once that is finished, possibly before returning. No events after this call.
     /// Run the loop until `done` before destroying the side. Default: `done` at once.
     virtual void stop(std::function<void()> done) { done(); }
+    /// Whether the side is connected to its server (the built-in broker always is). MQTT-SN
+    /// 1.2 §6.1: the gateway advertises its presence only while it is.
+    [[nodiscard]] virtual bool server_connected() const noexcept { return true; }
 };
 
 } // namespace snbridge::common

@@ -6,10 +6,22 @@ namespace snbridge::gateway::discovery {
 
 namespace mqttsn = common::mqttsn;
 
-void advertise(core_context& cx) {
+namespace {
+/// How often an unreachable server is looked at again for the next ADVERTISE.
+constexpr std::chrono::milliseconds offline_recheck{5000};
+} // namespace
+
+std::chrono::milliseconds advertise_if_connected(core_context& cx) {
+    const std::chrono::milliseconds interval =
+        std::chrono::seconds(cx.settings.advertise_interval_s);
+    if (!cx.side.server_connected()) {
+        // §6.1: "only ... if it is connected to a server"; look again soon.
+        return std::min(interval, offline_recheck);
+    }
     const auto duration = static_cast<std::uint16_t>(
         std::min<std::uint32_t>(cx.settings.advertise_interval_s, 0xFFFF));
     cx.out.multicast(mqttsn::advertise{cx.settings.gateway_id, duration}, 0);
+    return interval;
 }
 
 void on_searchgw(core_context& cx, const endpoint& from, const mqttsn::searchgw& g) {

@@ -83,8 +83,7 @@ void gateway_core::on_datagram(const common::net_address& from, std::span<const 
 void gateway_core::on_tick(time_point now) {
     in_turn_ = true;
     if (advertise_at_ && now >= *advertise_at_) {
-        discovery::advertise(cx_);
-        advertise_at_ = now + std::chrono::seconds(cx_.settings.advertise_interval_s);
+        advertise_at_ = now + discovery::advertise_if_connected(cx_);
     }
     while (session* s = cx_.timers.pop_due(now, cx_.sessions)) {
         supervision::on_timer(cx_, *s, now);

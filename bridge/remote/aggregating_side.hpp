@@ -53,6 +53,9 @@ public:
     /// Shutdown: disconnects the shared connection cleanly and calls `done` on the loop once
     /// Paho has let go of it. No events after this call.
     void stop(std::function<void()> done) override;
+    [[nodiscard]] bool server_connected() const noexcept override {
+        return link_ && link_->connected();
+    }
 
     [[nodiscard]] bool upstream_connected() const noexcept;
     [[nodiscard]] const subscription_table& subscriptions() const noexcept { return table_; }

@@ -50,6 +50,10 @@ public:
     /// Shutdown: disconnects every upstream connection cleanly (wills discarded) and calls
     /// `done` on the loop once Paho has let go of all of them. No events after this call.
     void stop(std::function<void()> done) override;
+    /// The gateway's own upstream connection (QoS −1) stands for the broker's reachability.
+    [[nodiscard]] bool server_connected() const noexcept override {
+        return gateway_link_ && gateway_link_->connected();
+    }
 
     /// Open upstream device connections (for tests and stats).
     [[nodiscard]] std::size_t device_count() const noexcept { return devices_.size(); }

@@ -207,3 +207,27 @@ TEST_CASE("§5.2.1 spec-decisions rule 10: Paho's PUBLISH with 255 octets after 
 }
 
 } // namespace snbridge::gateway::conformance
+
+namespace snbridge::gateway::test {
+
+TEST_CASE("§6.1: no ADVERTISE while the MQTT side is not connected to its server; the first "
+          "follows within 5 s of the reconnect") {
+    core_settings s = quiet_settings();
+    s.advertise_interval_s = 900;
+    s.gateway_id = 7;
+    scenario sc(s);
+    sc.side.connected = false;
+    sc.advance(1s);
+    sc.advance(60s);
+    CHECK(sc.sink.multicasts.empty());
+    sc.side.connected = true;
+    sc.advance(5s);
+    REQUIRE(sc.sink.multicasts.size() == 1);
+    CHECK(show(sc.sink.multicasts[0].data) == "05 00 07 03 84"); // GwId 7, Duration 900 s
+    sc.advance(890s);
+    CHECK(sc.sink.multicasts.size() == 1); // the next one only after T_ADV
+    sc.advance(15s);
+    CHECK(sc.sink.multicasts.size() == 2);
+}
+
+} // namespace snbridge::gateway::test

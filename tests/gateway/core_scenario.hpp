@@ -159,6 +159,9 @@ public:
     void publish_connectionless(const common::mqtt_message& msg) override {
         connectionless.push_back(msg);
     }
+    /// What server_connected() answers (a remote side whose broker is down says false).
+    bool connected = true;
+    [[nodiscard]] bool server_connected() const noexcept override { return connected; }
 };
 
 class recording_sink final : public datagram_sink {
