@@ -25,6 +25,9 @@ std::chrono::milliseconds advertise_if_connected(core_context& cx) {
 }
 
 void on_searchgw(core_context& cx, const endpoint& from, const mqttsn::searchgw& g) {
+    if (!cx.side.server_connected()) {
+        return; // §6.1: a gateway without its server does not offer itself
+    }
     const mqttsn::packet info{mqttsn::gwinfo{cx.settings.gateway_id, {}}};
     if (from.via_forwarder) {
         cx.reply(from, info, g.radius); // the forwarder broadcasts it on its side (§5.5)

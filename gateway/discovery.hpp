@@ -14,7 +14,8 @@ namespace snbridge::gateway::discovery {
 /// the MQTT side is connected to its server (§6.1). Returns when to try next: T_ADV, or
 /// sooner while the server is unreachable, so the first ADVERTISE follows the reconnect.
 [[nodiscard]] std::chrono::milliseconds advertise_if_connected(core_context& cx);
-/// GWINFO to the SEARCHGW's radius, and unicast to its sender (spec-decisions rule 9).
+/// GWINFO to the SEARCHGW's radius, and unicast to its sender (spec-decisions rule 9); none
+/// while the MQTT side is not connected to its server (§6.1).
 void on_searchgw(core_context& cx, const endpoint& from, const common::mqttsn::searchgw& g);
 
 } // namespace snbridge::gateway::discovery

@@ -230,4 +230,16 @@ TEST_CASE("§6.1: no ADVERTISE while the MQTT side is not connected to its serve
     CHECK(sc.sink.multicasts.size() == 2);
 }
 
+TEST_CASE("§6.1: no GWINFO for SEARCHGW while the MQTT side is not connected to its server") {
+    scenario sc;
+    sc.side.connected = false;
+    sc.in(addr_a, hx("03 01 01")); // SEARCHGW radius 1
+    CHECK(sc.take().empty());
+    CHECK(sc.sink.multicasts.empty());
+    sc.side.connected = true;
+    sc.in(addr_a, hx("03 01 01"));
+    CHECK(sc.take(addr_a) == std::vector<std::string>{"03 02 01"}); // GWINFO GwId 1, unicast
+    CHECK(sc.sink.multicasts.size() == 1);
+}
+
 } // namespace snbridge::gateway::test
