@@ -12,8 +12,10 @@
 #include <doctest/doctest.h>
 
 #include "common/mqttsn/packet.hpp"
+#include "tests/support/ports.hpp"
 #include "tests/support/sn_test_helpers.hpp"
 #include "tests/support/snbridge_fixture.hpp"
+#include "tests/support/udp_client.hpp"
 #include "tools/support/sn_client.hpp"
 
 using namespace snbridge;
@@ -256,5 +258,27 @@ TEST_CASE("sessions: a client that changes its source port keeps its session") {
         CHECK((*msg)->qos_level == sn::qos::one);
         CHECK((*msg)->payload == text("p2"));
     }
+    CHECK(gw.stop() == 0);
+}
+
+TEST_CASE("sessions: a client that never acks is Lost after N_retry retransmissions, and the log "
+          "says so (not the keep-alive text)") {
+    test::snbridge_fixture gw({}, "  retry_interval: 100ms\n  retry_count: 2\n");
+    auto watcher = open_sn_client(gw.port());
+    sn_connect(watcher, "watcher");
+    // "mute" subscribes, then never acks what it is sent; its keep-alive (600 s) never runs out.
+    test::udp_client mute;
+    const auto gateway = test::loopback_v4(gw.port());
+    REQUIRE(mute.send_to(gateway, cat(bytes{0x0A, 0x04, 0x04, 0x01, 0x02, 0x58}, text("mute"))));
+    REQUIRE(mute.receive(5s).has_value()); // CONNACK
+    REQUIRE(mute.send_to(gateway, cat(bytes{0x0B, 0x12, 0x20, 0x00, 0x01}, text("snb/nr"))));
+    REQUIRE(mute.receive(5s).has_value()); // SUBACK
+    const auto reg = watcher.register_topic("snb/nr");
+    REQUIRE(reg.has_value());
+    REQUIRE(
+        watcher.publish(tools::topic_ref::normal_id(*reg), text("x"), sn::qos::one).has_value());
+    CHECK(gw.proc().wait_for_output(
+        "Client mute did not acknowledge after N_retry retransmissions, disconnecting.", 10s));
+    CHECK(gw.proc().output().find("Client mute has exceeded timeout") == std::string::npos);
     CHECK(gw.stop() == 0);
 }
