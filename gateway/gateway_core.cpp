@@ -25,6 +25,8 @@ template <class... F>
 struct overloaded : F... {
     using F::operator()...;
 };
+template <class... F>
+overloaded(F...) -> overloaded<F...>; // clang 14 has no CTAD for aggregates
 
 /// Only a gateway sends these (or, Encapsulated, only a forwarder's outer datagram).
 template <class M>
