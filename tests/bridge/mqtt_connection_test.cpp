@@ -79,6 +79,11 @@ struct client {
         c->on_transport_end();
         c->detach();
     }
+    /// SUBSCRIBE one filter; the SUBACK is taken.
+    void subscribe_to(const std::string& filter, std::uint8_t qos) {
+        send(mqtt::subscribe{.packet_id = 1, .subscriptions = {{filter, qos}}});
+        take();
+    }
     mqtt::connack connect(const std::string& id, bool clean = true, std::uint16_t keep_alive = 0,
                           std::optional<mqtt::will> will = std::nullopt) {
         send(mqtt::connect{.clean_session = clean,
@@ -103,6 +108,12 @@ struct fixture {
     mqtt_connection::clock::time_point now{std::chrono::seconds(1000)};
 
     std::unique_ptr<client> make() { return std::make_unique<client>(*core, settings, now); }
+    /// A client connected as `id` (clean session, keep-alive 0, no will).
+    std::unique_ptr<client> connected(const std::string& id) {
+        auto c = make();
+        c->connect(id);
+        return c;
+    }
 };
 
 mqtt::publish pub(std::string topic, std::string payload, std::uint8_t qos = 0,
@@ -537,14 +548,11 @@ std::vector<T> only(const std::vector<mqtt::packet>& got) {
 TEST_CASE_FIXTURE(fixture, "mqtt connection: a full subscriber pauses the publisher, no PUBACK") {
     settings.max_inflight = 1;
     settings.max_queued = 1;
-    auto pubr = make();
-    auto sub = make();
-    auto other = make();
-    pubr->connect("p");
-    sub->connect("s");
-    other->connect("o");
-    sub->send(mqtt::subscribe{.packet_id = 1, .subscriptions = {{"w", 1}}});
-    other->send(mqtt::subscribe{.packet_id = 1, .subscriptions = {{"w", 1}}});
+    auto pubr = connected("p");
+    auto sub = connected("s");
+    auto other = connected("o");
+    sub->subscribe_to("w", 1);
+    other->subscribe_to("w", 1);
     sub->take();
     other->take();
 
@@ -607,12 +615,9 @@ TEST_CASE_FIXTURE(fixture, "mqtt connection: a full subscriber pauses the publis
 TEST_CASE_FIXTURE(fixture, "mqtt connection: QoS 0 to a full subscriber is dropped, counted") {
     settings.max_inflight = 1;
     settings.max_queued = 0;
-    auto pubr = make();
-    auto sub = make();
-    pubr->connect("p");
-    sub->connect("s");
-    sub->send(mqtt::subscribe{.packet_id = 1, .subscriptions = {{"w", 1}}});
-    sub->take();
+    auto pubr = connected("p");
+    auto sub = connected("s");
+    sub->subscribe_to("w", 1);
     pubr->send(pub("w", "1", 1, 1));
     pubr->send(pub("w", "zero", 0));
     CHECK_FALSE(pubr->c->paused());
@@ -626,16 +631,12 @@ TEST_CASE_FIXTURE(fixture, "mqtt connection: a stuck consumer is disconnected as
     settings.max_inflight = 1;
     settings.max_queued = 1;
     settings.stuck_consumer_timeout = 30s;
-    auto pubr = make();
+    auto pubr = connected("p");
     auto sub = make();
-    auto watcher = make();
-    pubr->connect("p");
-    watcher->connect("w");
-    watcher->send(mqtt::subscribe{.packet_id = 1, .subscriptions = {{"wills/#", 0}}});
-    watcher->take();
+    auto watcher = connected("w");
+    watcher->subscribe_to("wills/#", 0);
     sub->connect("s", true, 0, mqtt::will{.topic = "wills/s", .payload = b("gone"), .qos = 0});
-    sub->send(mqtt::subscribe{.packet_id = 1, .subscriptions = {{"t", 1}}});
-    sub->take();
+    sub->subscribe_to("t", 1);
     CHECK_FALSE(sub->c->next_deadline()); // keep-alive 0, not full
 
     pubr->send(pub("t", "1", 1, 1));
@@ -678,10 +679,9 @@ TEST_CASE_FIXTURE(fixture, "mqtt connection: a paused publisher's keep-alive is 
     settings.max_inflight = 1;
     settings.max_queued = 0;
     auto pubr = make();
-    auto sub = make();
+    auto sub = connected("s");
     pubr->connect("p", true, 10);
-    sub->connect("s");
-    sub->send(mqtt::subscribe{.packet_id = 1, .subscriptions = {{"t", 1}}});
+    sub->subscribe_to("t", 1);
     pubr->send(pub("t", "1", 1, 1));
     pubr->send(pub("t", "2", 1, 2));
     REQUIRE(pubr->c->paused());
