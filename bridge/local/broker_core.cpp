@@ -277,12 +277,13 @@ bool broker_core::publish(common::mqtt_message&& msg) {
     return route(msg, &msg, true) == publish_status::accepted;
 }
 
-publish_status broker_core::publish_checked(common::mqtt_message&& msg) {
-    return route(msg, &msg, true);
+publish_status broker_core::publish_checked(common::mqtt_message&& msg,
+                                            const subscriber* publisher) {
+    return route(msg, &msg, true, publisher);
 }
 
 publish_status broker_core::route(const common::mqtt_message& msg, common::mqtt_message* movable,
-                                  bool refuse_when_full) {
+                                  bool refuse_when_full, const subscriber* publisher) {
     if (msg.qos > 2 || !common::topic::valid_name(msg.topic, limits_.topic_limits())) {
         ++stats_.rejected_publishes;
         return publish_status::invalid;
@@ -315,8 +316,10 @@ publish_status broker_core::route(const common::mqtt_message& msg, common::mqtt_
     if (refuse_when_full && msg.qos > 0) {
         for (const auto& m : matches) {
             const auto qos = std::min(msg.qos, m.qos);
-            if (qos > 0 && m.target->sink != nullptr && m.target->resumed &&
-                !m.target->sink->can_take(qos)) {
+            // The publisher's own full queue does not hold it back: paused, it could not read
+            // the acks that make room there (its own copy is dropped, counted, instead).
+            if (qos > 0 && m.target->sink != nullptr && m.target->sink != publisher &&
+                m.target->resumed && !m.target->sink->can_take(qos)) {
                 ++stats_.refused_congested;
                 if (outer) {
                     routing_ = false;

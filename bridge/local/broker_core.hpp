@@ -186,7 +186,10 @@ public:
     bool publish(const common::mqtt_message& msg);
     bool publish(common::mqtt_message&& msg);
     /// publish() telling why a message was not accepted.
-    publish_status publish_checked(common::mqtt_message&& msg);
+    /// `publisher`: the publishing connection's own sink, which a full queue of its own does
+    /// not refuse (it cannot make room while paused); its copy is dropped, counted.
+    publish_status publish_checked(common::mqtt_message&& msg,
+                                   const subscriber* publisher = nullptr);
 
     /// After publish_status::congested: call room_available() on the connection's subscriber
     /// once a sink makes room (notify_room) or a session goes away. One call per refusal.
@@ -220,7 +223,7 @@ private:
 
     session* find(connection_id conn) const;
     publish_status route(const common::mqtt_message& msg, common::mqtt_message* movable,
-                         bool refuse_when_full);
+                         bool refuse_when_full, const subscriber* publisher = nullptr);
     void deliver_to(session& s, const message_ptr& msg, bool checked = false);
     void detach(session& s);
     void erase_session(session& s);

@@ -412,7 +412,7 @@ bool mqtt_connection::handle_publish(mqtt::publish&& p) {
                              .payload = std::move(p.payload),
                              .qos = qos,
                              .retain = p.retain};
-    const auto status = core_.publish_checked(std::move(msg));
+    const auto status = core_.publish_checked(std::move(msg), this);
     if (status == publish_status::congested) {
         // DESIGN.md "Backpressure before acknowledgement": no PUBACK/PUBREC, and no more
         // reading (TCP pushes back on the client) until a subscriber makes room; then this

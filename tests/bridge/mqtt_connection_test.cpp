@@ -612,6 +612,31 @@ TEST_CASE_FIXTURE(fixture, "mqtt connection: a full subscriber pauses the publis
     CHECK(sub->c->stats().dropped_queue_full == 0);
 }
 
+TEST_CASE_FIXTURE(fixture, "mqtt connection: a publisher subscribed to its own topic is not "
+                           "paused by its own full queue (it could never read the acks)") {
+    settings.max_inflight = 1;
+    settings.max_queued = 1;
+    auto self = connected("self");
+    self->subscribe_to("w", 1);
+    self->take();
+    // It acks nothing it is sent: its own queue fills (1 in flight, 1 queued) ...
+    self->send(pub("w", "1", 1, 1));
+    self->send(pub("w", "2", 1, 2));
+    self->send(pub("w", "3", 1, 3));
+    // ... but every PUBLISH of its own is acknowledged, and it keeps being read.
+    const auto got = self->take();
+    std::vector<mqtt::packet> acks;
+    for (const auto& p : got) {
+        if (std::holds_alternative<mqtt::puback>(p)) {
+            acks.push_back(p);
+        }
+    }
+    CHECK(acks == std::vector<mqtt::packet>{mqtt::puback{1}, mqtt::puback{2}, mqtt::puback{3}});
+    CHECK_FALSE(self->c->paused());
+    CHECK(core->stats().refused_congested == 0);
+    CHECK(core->stats().congested_dropped == 1); // its own third copy, counted
+}
+
 TEST_CASE_FIXTURE(fixture, "mqtt connection: QoS 0 to a full subscriber is dropped, counted") {
     settings.max_inflight = 1;
     settings.max_queued = 0;
