@@ -171,6 +171,9 @@ struct broker_section {
     std::chrono::milliseconds mqtt_connect_timeout{10000};
     /// Longest MQTT client identifier accepted.
     std::uint16_t mqtt_max_client_id_length = 128;
+    /// An online consumer whose queue stays full this long without progress is disconnected
+    /// as lost (docs/architecture.md "Custody").
+    std::chrono::milliseconds stuck_consumer_timeout{30000};
 
     bool operator==(const broker_section&) const = default;
 };

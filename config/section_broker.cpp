@@ -32,6 +32,8 @@ void parse_broker(section_reader& r, broker_section& out) {
            std::chrono::milliseconds(3600000));
     r.read("mqtt_max_client_id_length", out.mqtt_max_client_id_length, std::uint16_t{23},
            std::uint16_t{65535});
+    r.read("stuck_consumer_timeout", out.stuck_consumer_timeout, std::chrono::milliseconds(100),
+           std::chrono::milliseconds(3600000));
 }
 
 } // namespace snbridge::config

@@ -171,6 +171,26 @@ void broker_core::disconnect(connection_id conn, common::close_reason reason,
         s->handed_back += unacked.size();
     }
     publish_will(std::move(will));
+    notify_room(); // a full sink may have gone: let refused publishers try again
+}
+
+void broker_core::wait_for_room(connection_id publisher) {
+    if (std::find(waiting_.begin(), waiting_.end(), publisher) == waiting_.end()) {
+        waiting_.push_back(publisher);
+    }
+}
+
+void broker_core::notify_room() {
+    if (waiting_.empty()) {
+        return;
+    }
+    auto woken = std::move(waiting_);
+    waiting_.clear();
+    for (const auto conn : woken) {
+        if (session* s = find(conn)) {
+            s->sink->room_available();
+        }
+    }
 }
 
 void broker_core::publish_will(std::optional<common::will_message> will) {
@@ -182,7 +202,9 @@ void broker_core::publish_will(std::optional<common::will_message> will) {
                              .payload = std::move(will->payload),
                              .qos = will->qos,
                              .retain = will->retain};
-    route(msg, &msg);
+    // A will has no publisher to retry it: it goes to every sink that can take it, and a
+    // full one misses it (counted).
+    (void)route(msg, &msg, false);
 }
 
 void broker_core::set_will(connection_id conn, std::optional<common::will_message> will) {
@@ -223,12 +245,12 @@ void broker_core::send_retained(connection_id conn, std::string_view filter,
     }
     retained_.match(filter, [&](const message_ptr& msg) {
         if (msg->qos <= granted_qos) {
-            deliver_to(*s, msg);
+            deliver_to(*s, msg, true);
             return;
         }
         auto downgraded = std::make_shared<common::mqtt_message>(*msg);
         downgraded->qos = granted_qos;
-        deliver_to(*s, downgraded);
+        deliver_to(*s, downgraded, true);
     });
 }
 
@@ -243,23 +265,29 @@ bool broker_core::unsubscribe(connection_id conn, std::string_view filter) {
     }
     tree_.erase(filter, s);
     s->subscriptions.erase(it);
+    notify_room(); // a publisher refused for this subscription's sink may now go through
     return true;
 }
 
 bool broker_core::publish(const common::mqtt_message& msg) {
-    return route(msg, nullptr);
+    return route(msg, nullptr, true) == publish_status::accepted;
 }
 
 bool broker_core::publish(common::mqtt_message&& msg) {
-    return route(msg, &msg);
+    return route(msg, &msg, true) == publish_status::accepted;
 }
 
-bool broker_core::route(const common::mqtt_message& msg, common::mqtt_message* movable) {
+publish_status broker_core::publish_checked(common::mqtt_message&& msg,
+                                            const subscriber* publisher) {
+    return route(msg, &msg, true, publisher);
+}
+
+publish_status broker_core::route(const common::mqtt_message& msg, common::mqtt_message* movable,
+                                  bool refuse_when_full, const subscriber* publisher) {
     if (msg.qos > 2 || !common::topic::valid_name(msg.topic, limits_.topic_limits())) {
         ++stats_.rejected_publishes;
-        return false;
+        return publish_status::invalid;
     }
-    ++stats_.published;
 
     // Match first, merging a session's overlapping subscriptions into one delivery at the
     // highest granted QoS. A nested route (not expected: subscribers may not re-enter) gets
@@ -280,6 +308,27 @@ bool broker_core::route(const common::mqtt_message& msg, common::mqtt_message* m
             m.qos = std::max(m.qos, granted);
         }
     });
+
+    // Backpressure before acknowledgement (docs/architecture.md "Custody"): room is
+    // checked in every matching online sink BEFORE delivering to any, so a refused message
+    // reaches nobody and the publisher's retry (MQTT-SN §6.6 after T_WAIT, or the paused TCP
+    // publisher re-reading it) is not a duplicate for the subscribers that had room.
+    if (refuse_when_full && msg.qos > 0) {
+        for (const auto& m : matches) {
+            const auto qos = std::min(msg.qos, m.qos);
+            // The publisher's own full queue does not hold it back: paused, it could not read
+            // the acks that make room there (its own copy is dropped, counted, instead).
+            if (qos > 0 && m.target->sink != nullptr && m.target->sink != publisher &&
+                m.target->resumed && !m.target->sink->can_take(qos)) {
+                ++stats_.refused_congested;
+                if (outer) {
+                    routing_ = false;
+                }
+                return publish_status::congested;
+            }
+        }
+    }
+    ++stats_.published;
 
     if (msg.retain) {
         // MQTT 3.1.1 §3.3.1.3: store (or clear, on an empty payload) the retained message.
@@ -320,17 +369,22 @@ bool broker_core::route(const common::mqtt_message& msg, common::mqtt_message* m
                 made->qos = qos;
                 shared = std::move(made);
             }
-            deliver_to(*m.target, shared);
+            deliver_to(*m.target, shared, true);
         }
     }
     if (outer) {
         routing_ = false;
     }
-    return true;
+    return publish_status::accepted;
 }
 
-void broker_core::deliver_to(session& s, const message_ptr& msg) {
+void broker_core::deliver_to(session& s, const message_ptr& msg, bool checked) {
     if (s.sink != nullptr && s.resumed) {
+        if (checked && !s.sink->can_take(msg->qos)) {
+            // QoS 0 (or an unacknowledged will) for a sink that is full: it misses this one.
+            ++(msg->qos == 0 ? stats_.qos0_dropped : stats_.congested_dropped);
+            return;
+        }
         ++stats_.delivered;
         s.sink->deliver(msg);
         return;
@@ -340,14 +394,19 @@ void broker_core::deliver_to(session& s, const message_ptr& msg) {
         return; // MQTT 3.1.1 §3.1.2.4: only QoS 1/2 must be kept for an offline client
     }
     if (s.queue.size() - s.handed_back >= limits_.max_queued_messages) {
+        // docs/architecture.md "Custody": only an offline persistent session's queue overflows,
+        // dropping its oldest message (handed-back ones excepted: they were in flight, not queued).
         ++stats_.queue_dropped;
         if (!s.queue_full_logged) {
             s.queue_full_logged = true;
             common::log::warning("Client ", s.client_id,
                                  ": queue full (broker.max_queued_messages ",
-                                 limits_.max_queued_messages, "), dropping messages.");
+                                 limits_.max_queued_messages, "), dropping oldest messages.");
         }
-        return;
+        if (s.queue.size() == s.handed_back) {
+            return; // a bound of 0: nothing is kept
+        }
+        s.queue.erase(s.queue.begin() + static_cast<std::ptrdiff_t>(s.handed_back));
     }
     ++stats_.queued;
     s.queue.push_back(msg);

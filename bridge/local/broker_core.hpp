@@ -63,7 +63,10 @@ struct broker_stats {
     std::uint64_t rejected_publishes = 0; ///< invalid topic name or QoS
     std::uint64_t delivered = 0;          ///< deliver() calls
     std::uint64_t queued = 0;             ///< messages put on an offline session's queue
-    std::uint64_t queue_dropped = 0;      ///< messages dropped because a queue was full
+    std::uint64_t queue_dropped = 0;      ///< offline queue overflow: oldest message dropped
+    std::uint64_t refused_congested = 0;  ///< QoS 1/2 publishes refused: an online sink full
+    std::uint64_t qos0_dropped = 0;       ///< QoS 0 deliveries dropped: the sink was full
+    std::uint64_t congested_dropped = 0;  ///< will/retained deliveries dropped: the sink was full
     std::uint64_t retained_dropped = 0;   ///< retained messages not stored: store full
     std::uint64_t wills_published = 0;
     std::uint64_t takeovers = 0;
@@ -88,6 +91,15 @@ public:
     /// calls arrive for it and its connection_id is stale. The subscriber should drop the
     /// network connection (MQTT 3.1.1 §3.1.4 step 2).
     virtual void taken_over() = 0;
+    /// Backpressure (docs/architecture.md "Custody"): whether deliver() of one more
+    /// message at `qos` would be queued, not dropped. The core asks every matching online
+    /// sink before it delivers a QoS 1/2 publish to any of them, and refuses the publish when
+    /// one says no. The default (a sink without a bound of its own) always takes.
+    [[nodiscard]] virtual bool can_take(std::uint8_t /*qos*/) const { return true; }
+    /// A publisher refused with publish_status::congested, which asked wait_for_room(), may
+    /// try again: some sink made room (or went away). Must not call back into the core;
+    /// schedule the retry instead.
+    virtual void room_available() {}
 
     subscriber() = default;
     subscriber(const subscriber&) = default;
@@ -101,6 +113,13 @@ enum class connect_status : std::uint8_t {
     accepted,
     server_full,       ///< max_sessions reached (CONNACK 0x03 in MQTT, 0x01 in MQTT-SN)
     invalid_client_id, ///< empty client id (assign one first)
+};
+
+/// What publish_checked() did with a message.
+enum class publish_status : std::uint8_t {
+    accepted,  ///< routed (and the retained store updated): the publisher may be acknowledged
+    invalid,   ///< invalid topic name or QoS > 2: nothing done
+    congested, ///< QoS 1/2 and an online matching sink cannot take it: nothing delivered
 };
 
 struct connect_result {
@@ -161,8 +180,23 @@ public:
     /// subscribers, with retain=0). Returns false, doing nothing, for an invalid topic name or
     /// QoS > 2. Publishing needs no connection: wills and QoS -1 use it too. The rvalue form
     /// moves the payload into the shared message instead of copying it.
+    /// A QoS 1/2 publish is refused (false, nothing delivered, retained store untouched) when
+    /// an online matching sink cannot take it (subscriber::can_take): backpressure before
+    /// acknowledgement. QoS 0 is never refused; a sink that is full misses it (counted).
     bool publish(const common::mqtt_message& msg);
     bool publish(common::mqtt_message&& msg);
+    /// publish() telling why a message was not accepted.
+    /// `publisher`: the publishing connection's own sink, which a full queue of its own does
+    /// not refuse (it cannot make room while paused); its copy is dropped, counted.
+    publish_status publish_checked(common::mqtt_message&& msg,
+                                   const subscriber* publisher = nullptr);
+
+    /// After publish_status::congested: call room_available() on the connection's subscriber
+    /// once a sink makes room (notify_room) or a session goes away. One call per refusal.
+    void wait_for_room(connection_id publisher);
+    /// A sink made room after it could not take a message: wakes the waiting publishers.
+    /// Not from inside a core call.
+    void notify_room();
 
     /// A slot in the session where a connection can keep its own state (e.g. MQTT packet ids
     /// in flight) across reconnects of a persistent session. Cleared with the session.
@@ -188,8 +222,9 @@ private:
     };
 
     session* find(connection_id conn) const;
-    bool route(const common::mqtt_message& msg, common::mqtt_message* movable);
-    void deliver_to(session& s, const message_ptr& msg);
+    publish_status route(const common::mqtt_message& msg, common::mqtt_message* movable,
+                         bool refuse_when_full, const subscriber* publisher = nullptr);
+    void deliver_to(session& s, const message_ptr& msg, bool checked = false);
     void detach(session& s);
     void erase_session(session& s);
     void publish_will(std::optional<common::will_message> will);
@@ -201,8 +236,9 @@ private:
     std::unordered_map<connection_id, session*> connections_;
     subscription_tree<session*> tree_;
     retained_store retained_;
-    std::vector<match> scratch_; ///< reused per publish: matched sessions, merged
-    std::uint64_t epoch_ = 0;    ///< per-publish mark for merging overlapping subscriptions
+    std::vector<match> scratch_;         ///< reused per publish: matched sessions, merged
+    std::uint64_t epoch_ = 0;            ///< per-publish mark for merging overlapping subscriptions
+    std::vector<connection_id> waiting_; ///< publishers refused as congested (wait_for_room)
     bool routing_ = false;
     connection_id next_connection_ = 1;
 };

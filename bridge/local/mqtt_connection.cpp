@@ -93,6 +93,22 @@ void mqtt_connection::on_bytes(std::span<const std::uint8_t> bytes, clock::time_
     }
     last_received_ = now;
     in_.insert(in_.end(), bytes.begin(), bytes.end());
+    if (!paused_) {
+        process(now);
+    }
+}
+
+void mqtt_connection::resume_reading(clock::time_point now) {
+    resume_requested_ = false;
+    if (!paused_ || state_ == state::closing) {
+        return;
+    }
+    paused_ = false;
+    last_received_ = now; // the client was not read while paused: not its silence
+    process(now);
+}
+
+void mqtt_connection::process(clock::time_point now) {
     std::size_t consumed = 0;
     while (state_ != state::closing) {
         const auto view = std::span<const std::uint8_t>(in_).subspan(consumed);
@@ -107,9 +123,9 @@ void mqtt_connection::on_bytes(std::span<const std::uint8_t> bytes, clock::time_
             break;
         }
         auto p = mqtt::decode(view.first(frame->total_size));
-        consumed += frame->total_size;
-        ++stats_.packets_in;
         if (!p) {
+            consumed += frame->total_size;
+            ++stats_.packets_in;
             if (p.error() == mqtt::decode_error::unsupported_protocol_level &&
                 state_ == state::awaiting_connect) {
                 refuse(mqtt::connack_code::unacceptable_protocol_version); // §3.1.2.2
@@ -120,7 +136,11 @@ void mqtt_connection::on_bytes(std::span<const std::uint8_t> bytes, clock::time_
             }
             break;
         }
-        handle(std::move(*p), now);
+        if (!handle(std::move(*p), now)) {
+            break; // refused for backpressure: the PUBLISH stays in in_ for resume_reading()
+        }
+        consumed += frame->total_size;
+        ++stats_.packets_in;
     }
     if (state_ == state::closing) {
         in_.clear();
@@ -138,10 +158,31 @@ void mqtt_connection::on_tick(clock::time_point now) {
         begin_close(common::close_reason::lost, false, "no CONNECT in time");
         return;
     }
-    // MQTT 3.1.1 §3.1.2.10: one and a half times the keep-alive without a packet.
-    if (state_ == state::connected && keep_alive_.count() > 0 &&
-        now - last_received_ > keep_alive_ * 3 / 2) {
+    if (state_ != state::connected) {
+        return;
+    }
+    // MQTT 3.1.1 §3.1.2.10: one and a half times the keep-alive without a packet. A paused
+    // client is not read, so its silence is ours.
+    if (!paused_ && keep_alive_.count() > 0 && now - last_received_ > keep_alive_ * 3 / 2) {
         begin_close(common::close_reason::lost, false, "keep-alive expired");
+        return;
+    }
+    // docs/architecture.md "Custody": a consumer that stays full holds the
+    // publishers back; past the timeout it is lost, as on a keep-alive expiry (will published).
+    if (stuck_check_pending_) {
+        stuck_check_pending_ = false;
+        if (full() && !full_since_) {
+            full_since_ = now;
+        }
+    }
+    if (full_since_ && !full()) {
+        full_since_.reset();
+    }
+    if (full_since_ && now - *full_since_ >= settings_.stuck_consumer_timeout) {
+        ++stats_.stuck;
+        begin_close(common::close_reason::lost, false,
+                    common::log::cat("stuck consumer (queue full, no acknowledgement for ",
+                                     settings_.stuck_consumer_timeout.count(), " ms)"));
     }
 }
 
@@ -149,11 +190,24 @@ std::optional<mqtt_connection::clock::time_point> mqtt_connection::next_deadline
     if (state_ == state::awaiting_connect) {
         return accepted_at_ + settings_.connect_timeout;
     }
-    // MQTT 3.1.1 §3.1.2.10: one and a half times the keep-alive without a packet.
-    if (state_ == state::connected && keep_alive_.count() > 0) {
-        return last_received_ + keep_alive_ * 3 / 2;
+    if (state_ != state::connected) {
+        return std::nullopt;
     }
-    return std::nullopt;
+    if (stuck_check_pending_) {
+        return accepted_at_; // already due: on_tick() starts the stuck clock
+    }
+    std::optional<clock::time_point> next;
+    // MQTT 3.1.1 §3.1.2.10: one and a half times the keep-alive without a packet.
+    if (!paused_ && keep_alive_.count() > 0) {
+        next = last_received_ + keep_alive_ * 3 / 2;
+    }
+    if (full_since_) {
+        const auto stuck_at = *full_since_ + settings_.stuck_consumer_timeout;
+        if (!next || stuck_at < *next) {
+            next = stuck_at;
+        }
+    }
+    return next;
 }
 
 void mqtt_connection::on_transport_end() {
@@ -216,7 +270,7 @@ void mqtt_connection::send_publish(const common::mqtt_message& msg, std::uint8_t
                        .payload = msg.payload});
 }
 
-void mqtt_connection::handle(mqtt::packet&& p, clock::time_point now) {
+bool mqtt_connection::handle(mqtt::packet&& p, clock::time_point now) {
     if (state_ == state::awaiting_connect) {
         if (auto* c = std::get_if<mqtt::connect>(&p)) {
             handle_connect(std::move(*c), now);
@@ -224,23 +278,24 @@ void mqtt_connection::handle(mqtt::packet&& p, clock::time_point now) {
             // §3.1.0: the first packet must be CONNECT.
             begin_close(common::close_reason::lost, false, "first packet is not CONNECT");
         }
-        return;
+        return true;
     }
+    bool consumed = true;
     std::visit(
         [&](auto& pkt) {
             using T = std::decay_t<decltype(pkt)>;
             if constexpr (std::is_same_v<T, mqtt::publish>) {
-                handle_publish(std::move(pkt));
+                consumed = handle_publish(std::move(pkt));
             } else if constexpr (std::is_same_v<T, mqtt::puback>) {
-                handle_puback(pkt.packet_id);
+                handle_puback(pkt.packet_id, now);
             } else if constexpr (std::is_same_v<T, mqtt::pubrec>) {
-                handle_pubrec(pkt.packet_id);
+                handle_pubrec(pkt.packet_id, now);
             } else if constexpr (std::is_same_v<T, mqtt::pubrel>) {
                 // §4.3.3 method B: forget the id, then PUBCOMP (also for an unknown id).
                 session_->awaiting_pubrel.erase(pkt.packet_id);
                 send(mqtt::pubcomp{pkt.packet_id});
             } else if constexpr (std::is_same_v<T, mqtt::pubcomp>) {
-                handle_pubcomp(pkt.packet_id);
+                handle_pubcomp(pkt.packet_id, now);
             } else if constexpr (std::is_same_v<T, mqtt::subscribe>) {
                 handle_subscribe(pkt);
             } else if constexpr (std::is_same_v<T, mqtt::unsubscribe>) {
@@ -260,6 +315,7 @@ void mqtt_connection::handle(mqtt::packet&& p, clock::time_point now) {
             }
         },
         p);
+    return consumed;
 }
 
 void mqtt_connection::refuse(mqtt::connack_code rc) {
@@ -344,11 +400,11 @@ void mqtt_connection::handle_connect(mqtt::connect&& c, clock::time_point now) {
     core_.resume(conn_);
 }
 
-void mqtt_connection::handle_publish(mqtt::publish&& p) {
+bool mqtt_connection::handle_publish(mqtt::publish&& p) {
     if (p.qos == 2 && session_->awaiting_pubrel.contains(p.packet_id)) {
         // §4.3.3: a duplicate of a message already published: only acknowledge it again.
         send(mqtt::pubrec{p.packet_id});
-        return;
+        return true;
     }
     const auto qos = p.qos;
     const auto id = p.packet_id;
@@ -356,9 +412,20 @@ void mqtt_connection::handle_publish(mqtt::publish&& p) {
                              .payload = std::move(p.payload),
                              .qos = qos,
                              .retain = p.retain};
-    if (!core_.publish(std::move(msg))) {
+    const auto status = core_.publish_checked(std::move(msg), this);
+    if (status == publish_status::congested) {
+        // docs/architecture.md "Custody": no PUBACK/PUBREC, and no more
+        // reading (TCP pushes back on the client) until a subscriber makes room; then this
+        // PUBLISH, still in in_, is routed again.
+        paused_ = true;
+        ++stats_.paused;
+        core_.wait_for_room(conn_);
+        out_.pause_reading();
+        return false;
+    }
+    if (status != publish_status::accepted) {
         begin_close(common::close_reason::lost, false, "PUBLISH to an invalid topic");
-        return;
+        return true;
     }
     if (qos == 1) {
         send(mqtt::puback{id}); // §4.3.2
@@ -366,6 +433,7 @@ void mqtt_connection::handle_publish(mqtt::publish&& p) {
         session_->awaiting_pubrel.insert(id);
         send(mqtt::pubrec{id}); // §4.3.3
     }
+    return true;
 }
 
 void mqtt_connection::handle_subscribe(const mqtt::subscribe& s) {
@@ -393,17 +461,37 @@ void mqtt_connection::handle_unsubscribe(const mqtt::unsubscribe& u) {
     send(mqtt::unsuback{u.packet_id}); // §3.10.4: even when nothing matched
 }
 
-void mqtt_connection::handle_puback(std::uint16_t id) {
+bool mqtt_connection::full() const noexcept {
+    return session_ && session_->inflight.size() >= settings_.max_inflight &&
+           session_->queue.size() >= settings_.max_queued;
+}
+
+void mqtt_connection::progress(bool was_full, clock::time_point now) {
+    if (full_since_) {
+        if (full()) {
+            full_since_ = now; // still full, but moving: the stuck clock starts again
+        } else {
+            full_since_.reset();
+        }
+    }
+    if (was_full && !full()) {
+        core_.notify_room(); // wake the publishers refused because of us
+    }
+}
+
+void mqtt_connection::handle_puback(std::uint16_t id, clock::time_point now) {
     auto& q = session_->inflight;
     const auto it = std::find_if(
         q.begin(), q.end(), [&](const outbound& o) { return o.packet_id == id && o.qos == 1; });
     if (it != q.end()) {
+        const bool was_full = full();
         q.erase(it);
         pump();
+        progress(was_full, now);
     }
 }
 
-void mqtt_connection::handle_pubrec(std::uint16_t id) {
+void mqtt_connection::handle_pubrec(std::uint16_t id, clock::time_point now) {
     auto& q = session_->inflight;
     const auto it = std::find_if(
         q.begin(), q.end(), [&](const outbound& o) { return o.packet_id == id && o.qos == 2; });
@@ -414,15 +502,18 @@ void mqtt_connection::handle_pubrec(std::uint16_t id) {
     it->released = true;
     it->msg.reset();
     send(mqtt::pubrel{id});
+    progress(false, now); // no slot freed yet (PUBCOMP frees it), but the client is alive
 }
 
-void mqtt_connection::handle_pubcomp(std::uint16_t id) {
+void mqtt_connection::handle_pubcomp(std::uint16_t id, clock::time_point now) {
     auto& q = session_->inflight;
     const auto it = std::find_if(
         q.begin(), q.end(), [&](const outbound& o) { return o.packet_id == id && o.released; });
     if (it != q.end()) {
+        const bool was_full = full();
         q.erase(it);
         pump();
+        progress(was_full, now);
     }
 }
 
@@ -465,7 +556,9 @@ void mqtt_connection::deliver(const message_ptr& msg) {
         send_publish(*msg, 0, 0, false);
         return;
     }
-    if (session_->queue.size() >= settings_.max_queued) {
+    if (full()) {
+        // Only a will or a retained message (the core checks can_take() before routing a
+        // publish): nobody can retry it.
         ++stats_.dropped_queue_full;
         if (stats_.dropped_queue_full == 1) {
             common::log::warning("Client ", client_id_, ": outgoing queue full (",
@@ -475,6 +568,24 @@ void mqtt_connection::deliver(const message_ptr& msg) {
     }
     session_->queue.push_back(msg);
     pump();
+    if (full() && !full_since_ && !stuck_check_pending_) {
+        stuck_check_pending_ = true;
+        out_.deadline_moved();
+    }
+}
+
+bool mqtt_connection::can_take(std::uint8_t /*qos*/) const {
+    // QoS 0 is refused too when full: it would only pile up in the socket's write queue of a
+    // client that does not keep up. A closing connection takes everything (a persistent
+    // session keeps what it can; the publisher is not held back by a client going away).
+    return state_ != state::connected || taken_over_ || !full();
+}
+
+void mqtt_connection::room_available() {
+    if (paused_ && !resume_requested_ && state_ == state::connected) {
+        resume_requested_ = true;
+        out_.request_resume();
+    }
 }
 
 void mqtt_connection::taken_over() {

@@ -54,6 +54,9 @@ struct mqtt_settings {
     std::size_t max_client_id_length = 128;
     /// Bytes waiting to be written to a slow client before its connection is closed.
     std::size_t max_write_queue_bytes = 1 << 20;
+    /// An online client whose queue stays full (max_inflight in flight and max_queued
+    /// waiting) this long without a PUBACK, PUBREC or PUBCOMP is disconnected as lost.
+    std::chrono::milliseconds stuck_consumer_timeout{30'000};
 };
 
 /// Where an mqtt_connection sends bytes. Implemented by mqtt_listener over a tcp_stream, and
@@ -66,6 +69,15 @@ public:
     /// Ends the network connection. flush=true sends what is queued first (after CONNACK with
     /// an error code, or DISCONNECT). The owner later calls mqtt_connection::detach().
     virtual void close(bool flush) = 0;
+    /// Backpressure: stop reading the client's socket (a PUBLISH it sent could not be routed:
+    /// a subscriber is full). Bytes already read still arrive through on_bytes().
+    virtual void pause_reading() {}
+    /// Room was made: call mqtt_connection::resume_reading() soon, outside any core call, and
+    /// read the socket again if it is not paused() after that.
+    virtual void request_resume() {}
+    /// next_deadline() moved earlier outside on_bytes() (e.g. from deliver()): the owner
+    /// re-arms its supervision.
+    virtual void deadline_moved() {}
 
 protected:
     ~mqtt_transport() = default;
@@ -76,6 +88,8 @@ struct mqtt_connection_stats {
     std::uint64_t packets_in = 0;
     std::uint64_t packets_out = 0;
     std::uint64_t dropped_queue_full = 0; ///< QoS 1/2 messages dropped: max_queued reached
+    std::uint64_t paused = 0;             ///< times reading stopped: a PUBLISH was refused
+    std::uint64_t stuck = 0;              ///< disconnected: queue full past the timeout
 };
 
 class mqtt_connection final : public subscriber {
@@ -97,7 +111,8 @@ public:
     /// about once a second. Never calls into the core.
     void on_tick(clock::time_point now);
     /// When on_tick() next has something to check: the CONNECT timeout while awaiting
-    /// CONNECT, 1.5 x the keep-alive after the last packet once connected, none otherwise
+    /// CONNECT, 1.5 x the keep-alive after the last packet once connected (not while
+    /// paused), the stuck-consumer timeout while the queue is full, none otherwise
     /// (keep-alive 0, or closing). Lets the owner sleep until then instead of ticking.
     [[nodiscard]] std::optional<clock::time_point> next_deadline() const noexcept;
     /// The network connection ended on its own (peer closed, read or write error).
@@ -108,10 +123,17 @@ public:
     void detach();
     /// The listener stops: the core gets close_reason::shutdown (the will is discarded).
     void detach_for_shutdown();
+    /// After request_resume(): routes the PUBLISH that was refused and the bytes behind it.
+    /// It may be refused again (paused() stays true). Outside any core call.
+    void resume_reading(clock::time_point now);
+    /// Reading is stopped: a PUBLISH waits for room in a subscriber.
+    [[nodiscard]] bool paused() const noexcept { return paused_; }
 
     // subscriber (called from inside core calls: they never call back into the core)
     void deliver(const message_ptr& msg) override;
     void taken_over() override;
+    [[nodiscard]] bool can_take(std::uint8_t qos) const override;
+    void room_available() override;
 
     [[nodiscard]] state current_state() const noexcept { return state_; }
     [[nodiscard]] const std::string& client_id() const noexcept { return client_id_; }
@@ -126,14 +148,20 @@ public:
     struct session_state;
 
 private:
-    void handle(common::mqtt::packet&& p, clock::time_point now);
+    void process(clock::time_point now);
+    /// False when the packet was not consumed (a PUBLISH refused for backpressure).
+    bool handle(common::mqtt::packet&& p, clock::time_point now);
     void handle_connect(common::mqtt::connect&& c, clock::time_point now);
-    void handle_publish(common::mqtt::publish&& p);
+    bool handle_publish(common::mqtt::publish&& p);
     void handle_subscribe(const common::mqtt::subscribe& s);
     void handle_unsubscribe(const common::mqtt::unsubscribe& u);
-    void handle_puback(std::uint16_t id);
-    void handle_pubrec(std::uint16_t id);
-    void handle_pubcomp(std::uint16_t id);
+    void handle_puback(std::uint16_t id, clock::time_point now);
+    void handle_pubrec(std::uint16_t id, clock::time_point now);
+    void handle_pubcomp(std::uint16_t id, clock::time_point now);
+    /// No room for one more QoS 1/2 message: max_inflight in flight and max_queued waiting.
+    [[nodiscard]] bool full() const noexcept;
+    /// The client acknowledged something (was_full: before it).
+    void progress(bool was_full, clock::time_point now);
     void refuse(common::mqtt::connack_code rc);
     void send(const common::mqtt::packet& p);
     void send_publish(const common::mqtt_message& msg, std::uint8_t qos, std::uint16_t id,
@@ -157,6 +185,11 @@ private:
     common::close_reason reason_ = common::close_reason::lost;
     std::shared_ptr<session_state> session_;
     mqtt_connection_stats stats_;
+    bool paused_ = false;           ///< reading stopped; in_ starts with the refused PUBLISH
+    bool resume_requested_ = false; ///< request_resume() made, resume_reading() not yet
+    /// The queue became full inside deliver() (no clock there): on_tick() starts full_since_.
+    bool stuck_check_pending_ = false;
+    std::optional<clock::time_point> full_since_; ///< full, no progress since then
 };
 
 } // namespace snbridge::bridge::local

@@ -24,13 +24,21 @@ struct mqtt_listener::entry final : mqtt_transport {
     std::unique_ptr<common::uv::tcp_stream> stream;
     std::unique_ptr<mqtt_connection> conn;
     bool closing = false;
-    bool ended = false; ///< the stream is finished (end callback or closed)
+    bool ended = false;          ///< the stream is finished (end callback or closed)
+    bool resume_pending = false; ///< conn asked request_resume()
     clock::time_point closing_since{};
 
     bool send(std::span<const std::uint8_t> bytes) override {
         return !closing && stream->write(bytes) == 0;
     }
     void close(bool flush) override { owner->request_close(*this, flush); }
+    void pause_reading() override { stream->stop_read(); }
+    void request_resume() override { owner->schedule_resume(*this); }
+    void deadline_moved() override {
+        if (const auto d = conn->next_deadline()) {
+            owner->arm(*d);
+        }
+    }
 };
 
 mqtt_settings mqtt_settings_from(const config::broker_section& b) {
@@ -46,6 +54,7 @@ mqtt_settings mqtt_settings_from(const config::broker_section& b) {
     s.max_queued = b.mqtt_max_queued;
     s.connect_timeout = b.mqtt_connect_timeout;
     s.max_client_id_length = b.mqtt_max_client_id_length;
+    s.stuck_consumer_timeout = b.stuck_consumer_timeout;
     return s;
 }
 
@@ -55,7 +64,8 @@ mqtt_listener::mqtt_listener(private_tag, common::uv::loop& loop, std::shared_pt
     , core_(std::move(core))
     , settings_(std::move(settings))
     , tick_timer_(loop)
-    , reap_timer_(loop) {}
+    , reap_timer_(loop)
+    , resume_timer_(loop) {}
 
 common::result<std::unique_ptr<mqtt_listener>>
 mqtt_listener::start(common::uv::loop& loop, std::shared_ptr<broker_core> core,
@@ -103,6 +113,7 @@ void mqtt_listener::stop() noexcept {
     servers_.clear();
     tick_timer_.close();
     reap_timer_.close();
+    resume_timer_.close();
     // Detach every connection first (a will cannot reach a connection being freed), then
     // close the sockets.
     for (auto& [id, e] : entries_) {
@@ -200,6 +211,38 @@ void mqtt_listener::request_close(entry& e, bool flush) {
 void mqtt_listener::schedule_reap() {
     if (!stopped_ && !reap_timer_.active()) {
         reap_timer_.start(std::chrono::milliseconds(0), [this] { reap(); });
+    }
+}
+
+void mqtt_listener::schedule_resume(entry& e) {
+    e.resume_pending = true;
+    if (!stopped_ && !resume_timer_.active()) {
+        resume_timer_.start(std::chrono::milliseconds(0), [this] { resume_paused(); });
+    }
+}
+
+void mqtt_listener::resume_paused() {
+    // Backpressure: a subscriber made room. Each paused connection routes its held PUBLISH
+    // again; reading restarts unless it was refused again (then it waits for the next wake).
+    std::vector<entry*> woken;
+    for (auto& [id, e] : entries_) {
+        if (e->resume_pending) {
+            e->resume_pending = false;
+            woken.push_back(e.get());
+        }
+    }
+    const auto now = clock::now();
+    for (entry* e : woken) {
+        if (e->closing) {
+            continue;
+        }
+        e->conn->resume_reading(now);
+        if (!e->closing && !e->conn->paused()) {
+            e->stream->resume_read();
+        }
+        if (const auto d = e->conn->next_deadline()) {
+            arm(*d);
+        }
     }
 }
 

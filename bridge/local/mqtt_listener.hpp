@@ -75,6 +75,8 @@ private:
     void on_accept(std::unique_ptr<common::uv::tcp_stream> stream);
     void request_close(entry& e, bool flush);
     void schedule_reap();
+    void schedule_resume(entry& e);
+    void resume_paused();
     void reap();
     void tick();
     /// Makes the tick timer fire no later than `at` (re-arms only when `at` is earlier than
@@ -90,6 +92,7 @@ private:
     std::uint64_t next_id_ = 1;
     common::uv::timer tick_timer_;
     common::uv::timer reap_timer_;
+    common::uv::timer resume_timer_; ///< runs resume_paused() outside core calls
     std::optional<mqtt_connection::clock::time_point>
         armed_; ///< when tick_timer_ fires, if it is running
     mqtt_listener_stats stats_;

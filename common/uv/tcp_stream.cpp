@@ -55,6 +55,13 @@ void tcp_stream::stop_read() noexcept {
     }
 }
 
+int tcp_stream::resume_read() noexcept {
+    if (!is_open() || shutting_down_ || !on_read_ || !on_end_) {
+        return UV_EBADF;
+    }
+    return uv_read_start(stream(), on_alloc, tcp_stream::on_read);
+}
+
 void tcp_stream::on_alloc(uv_handle_t* /*h*/, std::size_t /*suggested*/, uv_buf_t* buf) noexcept {
     auto& b = shared_read_buffer();
     *buf = uv_buf_init(b.data(), static_cast<unsigned>(b.size()));

@@ -38,6 +38,9 @@ public:
     /// Starts reading. The callbacks may destroy this tcp_stream (they run from a copy).
     int start_read(read_callback on_read, end_callback on_end);
     void stop_read() noexcept;
+    /// Reads again after stop_read(), with the callbacks of start_read(). UV_EBADF when
+    /// closed, shutting down, ended or never started.
+    int resume_read() noexcept;
 
     /// Sends `bytes` (copied if the kernel does not take them all at once). Returns 0, or a
     /// negative status: UV_ENOBUFS when the queue bound is reached (nothing is sent),

@@ -62,6 +62,14 @@ connection_id attach(broker_core& core, std::string_view id, recorder& sink, boo
     return r.connection;
 }
 
+/// connect + resume for any sink.
+connection_id attach_any(broker_core& core, std::string_view id, subscriber& sink) {
+    const auto r = core.connect(id, true, std::nullopt, sink);
+    REQUIRE(r.status == connect_status::accepted);
+    core.resume(r.connection);
+    return r.connection;
+}
+
 } // namespace
 
 TEST_CASE("local broker_core: publish reaches matching subscribers only, one shared message") {
@@ -345,7 +353,7 @@ TEST_CASE("local broker_core: persistent session keeps subscriptions and queues 
     CHECK(core.subscription_count() == 0);
 }
 
-TEST_CASE("local broker_core: offline queue bound drops the newest and counts") {
+TEST_CASE("local broker_core: offline queue bound drops the oldest and counts") {
     broker_core core(broker_limits{.max_queued_messages = 3});
     recorder dev;
     auto r = core.connect("dev", false, std::nullopt, dev);
@@ -360,7 +368,7 @@ TEST_CASE("local broker_core: offline queue bound drops the newest and counts") 
     recorder again;
     r = core.connect("dev", false, std::nullopt, again);
     core.resume(r.connection);
-    CHECK(again.take() == lines{"t q1 r0 0", "t q1 r0 1", "t q1 r0 2"});
+    CHECK(again.take() == lines{"t q1 r0 2", "t q1 r0 3", "t q1 r0 4"});
 }
 
 TEST_CASE("local broker_core: unacked messages handed back are redelivered first") {
@@ -479,4 +487,92 @@ TEST_CASE("local broker_core: attachment survives a persistent reconnect only") 
     core.disconnect(r.connection, close_reason::disconnect);
     r = core.connect("dev", true, std::nullopt, s);
     CHECK(*core.attachment(r.connection) == nullptr);
+}
+
+namespace {
+
+/// A recorder with a bound: can_take() is false once `room` deliveries are held.
+struct bounded_recorder final : subscriber {
+    std::vector<message_ptr> got;
+    std::size_t room = 1;
+    int woken = 0;
+
+    void deliver(const message_ptr& msg) override { got.push_back(msg); }
+    void taken_over() override {}
+    [[nodiscard]] bool can_take(std::uint8_t /*qos*/) const override { return got.size() < room; }
+    void room_available() override { ++woken; }
+};
+
+} // namespace
+
+TEST_CASE("local broker_core: a QoS 1/2 publish is refused when an online subscriber is full") {
+    broker_core core;
+    bounded_recorder full_one;
+    recorder roomy;
+    const auto a = core.connect("full", true, std::nullopt, full_one).connection;
+    core.resume(a);
+    const auto b = attach(core, "roomy", roomy);
+    REQUIRE(core.subscribe(a, "t", 1));
+    REQUIRE(core.subscribe(b, "t", 2));
+
+    REQUIRE(core.publish(message("t", "first", 1)));
+    CHECK(full_one.got.size() == 1);
+    CHECK(roomy.take() == lines{"t q1 r0 first"});
+
+    // Room is checked in every sink before delivering to any: nobody gets the refused one,
+    // and the retained store is untouched.
+    auto refused = message("t", "second", 2, true);
+    CHECK(core.publish_checked(std::move(refused)) == publish_status::congested);
+    CHECK(full_one.got.size() == 1);
+    CHECK(roomy.got.empty());
+    CHECK(core.retained_count() == 0);
+    CHECK(core.stats().refused_congested == 1);
+    CHECK(core.stats().published == 1);
+
+    // QoS 0 is never refused: the full sink misses it, counted.
+    REQUIRE(core.publish(message("t", "zero", 0)));
+    CHECK(roomy.take() == lines{"t q0 r0 zero"});
+    CHECK(full_one.got.size() == 1);
+    CHECK(core.stats().qos0_dropped == 1);
+
+    // The subscriber acknowledges (room again): the waiting publisher is woken once, and the
+    // retried message is accepted and delivered to both, once each.
+    bounded_recorder publisher;
+    const auto p = attach_any(core, "pub", publisher);
+    core.wait_for_room(p);
+    core.wait_for_room(p);
+    full_one.got.clear();
+    core.notify_room();
+    CHECK(publisher.woken == 1);
+    core.notify_room();
+    CHECK(publisher.woken == 1);
+    CHECK(core.publish(message("t", "second", 2)));
+    CHECK(full_one.got.size() == 1);
+    CHECK(roomy.take() == lines{"t q2 r0 second"});
+}
+
+TEST_CASE("local broker_core: full sinks do not block wills, offline or unresumed sessions") {
+    broker_core core;
+    bounded_recorder full_one;
+    full_one.room = 0;
+    const auto a = core.connect("full", true, std::nullopt, full_one).connection;
+    core.resume(a);
+    REQUIRE(core.subscribe(a, "w", 1));
+    recorder dying;
+    const auto d =
+        attach(core, "dying", dying, true,
+               will_message{.topic = "w", .payload = bytes("bye"), .qos = 1, .retain = false});
+    core.disconnect(d, close_reason::lost);
+    CHECK(core.stats().wills_published == 1);
+    CHECK(core.stats().congested_dropped == 1); // nobody to retry a will: the full sink misses it
+    CHECK(full_one.got.empty());
+
+    // A disconnect wakes refused publishers (a full sink may have gone).
+    bounded_recorder publisher;
+    const auto p = attach_any(core, "pub", publisher);
+    CHECK(core.publish_checked(message("w", "x", 1)) == publish_status::congested);
+    core.wait_for_room(p);
+    core.disconnect(a, close_reason::disconnect);
+    CHECK(publisher.woken == 1);
+    CHECK(core.publish(message("w", "x", 1)));
 }

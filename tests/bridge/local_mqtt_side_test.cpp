@@ -176,13 +176,13 @@ TEST_CASE("local_mqtt_side: clean_session=false queues while closed, delivered a
     f.side.publish(2, message("cmd", "zero", 0), 1);
     f.side.publish(2, message("cmd", "one", 1), 2);
     f.side.publish(2, message("cmd", "two", 2), 3);
-    f.side.publish(2, message("cmd", "three", 2), 4); // over the bound: dropped
+    f.side.publish(2, message("cmd", "three", 2), 4); // over the bound: the oldest dropped
     CHECK(f.listener.take() == ev{"pubdone 2 t2 ok", "pubdone 2 t3 ok", "pubdone 2 t4 ok"});
     CHECK(f.core->stats().queue_dropped == 1);
 
     f.side.open(1, params("sleepy", false));
     CHECK(f.listener.take() ==
-          ev{"open 1 accepted sp1", "msg 1 cmd q1 r0 'one'", "msg 1 cmd q2 r0 'two'"});
+          ev{"open 1 accepted sp1", "msg 1 cmd q2 r0 'two'", "msg 1 cmd q2 r0 'three'"});
 }
 
 TEST_CASE("local_mqtt_side: re-open of an open session (rule 15) and take-over") {

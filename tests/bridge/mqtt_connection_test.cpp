@@ -29,6 +29,9 @@ struct fake_transport final : mqtt_transport {
     bool closed = false;
     bool flushed = false;
     bool refuse = false;
+    bool paused = false;
+    int resume_requests = 0;
+    int deadline_moves = 0;
 
     bool send(std::span<const std::uint8_t> data) override {
         if (refuse) {
@@ -41,6 +44,9 @@ struct fake_transport final : mqtt_transport {
         closed = true;
         flushed = flush;
     }
+    void pause_reading() override { paused = true; }
+    void request_resume() override { ++resume_requests; }
+    void deadline_moved() override { ++deadline_moves; }
 };
 
 /// A client as the server sees it: a transport, the connection, and the fake clock.
@@ -73,6 +79,11 @@ struct client {
         c->on_transport_end();
         c->detach();
     }
+    /// SUBSCRIBE one filter; the SUBACK is taken.
+    void subscribe_to(const std::string& filter, std::uint8_t qos) {
+        send(mqtt::subscribe{.packet_id = 1, .subscriptions = {{filter, qos}}});
+        take();
+    }
     mqtt::connack connect(const std::string& id, bool clean = true, std::uint16_t keep_alive = 0,
                           std::optional<mqtt::will> will = std::nullopt) {
         send(mqtt::connect{.clean_session = clean,
@@ -97,6 +108,12 @@ struct fixture {
     mqtt_connection::clock::time_point now{std::chrono::seconds(1000)};
 
     std::unique_ptr<client> make() { return std::make_unique<client>(*core, settings, now); }
+    /// A client connected as `id` (clean session, keep-alive 0, no will).
+    std::unique_ptr<client> connected(const std::string& id) {
+        auto c = make();
+        c->connect(id);
+        return c;
+    }
 };
 
 mqtt::publish pub(std::string topic, std::string payload, std::uint8_t qos = 0,
@@ -510,4 +527,194 @@ TEST_CASE_FIXTURE(fixture, "mqtt connection: packets split at every byte boundar
     CHECK(std::holds_alternative<mqtt::connack>(got[0]));
     CHECK(got[1] == mqtt::packet{mqtt::suback{.packet_id = 9, .return_codes = {1}}});
     CHECK(got[2] == mqtt::packet{mqtt::pingresp{}});
+}
+
+namespace {
+
+/// Packets of one type among `got`.
+template <class T>
+std::vector<T> only(const std::vector<mqtt::packet>& got) {
+    std::vector<T> out;
+    for (const auto& p : got) {
+        if (const auto* x = std::get_if<T>(&p)) {
+            out.push_back(*x);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "mqtt connection: a full subscriber pauses the publisher, no PUBACK") {
+    settings.max_inflight = 1;
+    settings.max_queued = 1;
+    auto pubr = connected("p");
+    auto sub = connected("s");
+    auto other = connected("o");
+    sub->subscribe_to("w", 1);
+    other->subscribe_to("w", 1);
+    sub->take();
+    other->take();
+
+    // 1 goes out, 2 waits in the queue: s is full. 3 is refused and the bytes behind it (4
+    // and a PINGREQ) are not read either.
+    pubr->send(pub("w", "1", 1, 1));
+    pubr->send(pub("w", "2", 1, 2));
+    auto raw = mqtt::encode(pub("w", "3", 1, 3));
+    const auto four = mqtt::encode(pub("w", "4", 1, 4));
+    raw.insert(raw.end(), four.begin(), four.end());
+    const auto ping = mqtt::encode(mqtt::pingreq{});
+    raw.insert(raw.end(), ping.begin(), ping.end());
+    pubr->send_raw(raw);
+    CHECK(pubr->take() == std::vector<mqtt::packet>{mqtt::puback{1}, mqtt::puback{2}});
+    CHECK(pubr->t.paused);
+    CHECK(pubr->c->paused());
+    CHECK(core->stats().refused_congested == 1);
+    CHECK(sub->c->inflight() == 1);
+    CHECK(sub->c->queued() == 1);
+    // o had room but got nothing of the refused message: no partial delivery.
+    const auto o_got = only<mqtt::publish>(other->take());
+    REQUIRE(o_got.size() == 1);
+    CHECK(o_got[0].payload == b("1"));
+    CHECK(other->c->queued() == 1);
+
+    // s acknowledges: a slot frees, the publisher is woken and 3 is routed and acked; 4 is
+    // refused again (s is full once more).
+    auto s_got = only<mqtt::publish>(sub->take());
+    REQUIRE(s_got.size() == 1);
+    other->send(mqtt::puback{1});
+    other->send(mqtt::puback{2});
+    sub->send(mqtt::puback{s_got[0].packet_id});
+    CHECK(pubr->t.resume_requests == 1);
+    pubr->c->resume_reading(now);
+    CHECK(pubr->take() == std::vector<mqtt::packet>{mqtt::puback{3}});
+    CHECK(pubr->c->paused());
+    CHECK(core->stats().refused_congested == 2);
+
+    // Each message reached each subscriber exactly once.
+    s_got = only<mqtt::publish>(sub->take());
+    REQUIRE(s_got.size() == 1);
+    CHECK(s_got[0].payload == b("2"));
+    sub->send(mqtt::puback{s_got[0].packet_id});
+    CHECK(pubr->t.resume_requests == 2);
+    pubr->c->resume_reading(now);
+    CHECK_FALSE(pubr->c->paused());
+    CHECK(pubr->take() == std::vector<mqtt::packet>{mqtt::puback{4}, mqtt::pingresp{}});
+    std::vector<std::string> payloads;
+    for (const auto& p : only<mqtt::publish>(other->take())) {
+        payloads.emplace_back(p.payload.begin(), p.payload.end());
+        other->send(mqtt::puback{p.packet_id});
+    }
+    for (const auto& p : only<mqtt::publish>(other->take())) {
+        payloads.emplace_back(p.payload.begin(), p.payload.end());
+    }
+    CHECK(payloads == std::vector<std::string>{"2", "3", "4"});
+    CHECK(sub->c->stats().dropped_queue_full == 0);
+}
+
+TEST_CASE_FIXTURE(fixture, "mqtt connection: a publisher subscribed to its own topic is not "
+                           "paused by its own full queue (it could never read the acks)") {
+    settings.max_inflight = 1;
+    settings.max_queued = 1;
+    auto self = connected("self");
+    self->subscribe_to("w", 1);
+    self->take();
+    // It acks nothing it is sent: its own queue fills (1 in flight, 1 queued) ...
+    self->send(pub("w", "1", 1, 1));
+    self->send(pub("w", "2", 1, 2));
+    self->send(pub("w", "3", 1, 3));
+    // ... but every PUBLISH of its own is acknowledged, and it keeps being read.
+    const auto got = self->take();
+    std::vector<mqtt::packet> acks;
+    for (const auto& p : got) {
+        if (std::holds_alternative<mqtt::puback>(p)) {
+            acks.push_back(p);
+        }
+    }
+    CHECK(acks == std::vector<mqtt::packet>{mqtt::puback{1}, mqtt::puback{2}, mqtt::puback{3}});
+    CHECK_FALSE(self->c->paused());
+    CHECK(core->stats().refused_congested == 0);
+    CHECK(core->stats().congested_dropped == 1); // its own third copy, counted
+}
+
+TEST_CASE_FIXTURE(fixture, "mqtt connection: QoS 0 to a full subscriber is dropped, counted") {
+    settings.max_inflight = 1;
+    settings.max_queued = 0;
+    auto pubr = connected("p");
+    auto sub = connected("s");
+    sub->subscribe_to("w", 1);
+    pubr->send(pub("w", "1", 1, 1));
+    pubr->send(pub("w", "zero", 0));
+    CHECK_FALSE(pubr->c->paused());
+    CHECK(core->stats().qos0_dropped == 1);
+    const auto got = only<mqtt::publish>(sub->take());
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].payload == b("1"));
+}
+
+TEST_CASE_FIXTURE(fixture, "mqtt connection: a stuck consumer is disconnected as lost") {
+    settings.max_inflight = 1;
+    settings.max_queued = 1;
+    settings.stuck_consumer_timeout = 30s;
+    auto pubr = connected("p");
+    auto sub = make();
+    auto watcher = connected("w");
+    watcher->subscribe_to("wills/#", 0);
+    sub->connect("s", true, 0, mqtt::will{.topic = "wills/s", .payload = b("gone"), .qos = 0});
+    sub->subscribe_to("t", 1);
+    CHECK_FALSE(sub->c->next_deadline()); // keep-alive 0, not full
+
+    pubr->send(pub("t", "1", 1, 1));
+    pubr->send(pub("t", "2", 1, 2));
+    CHECK(sub->t.deadline_moves == 1);
+    REQUIRE(sub->c->next_deadline());
+    CHECK(*sub->c->next_deadline() <= now); // due: the stuck clock starts at the next tick
+    sub->c->on_tick(now);
+    CHECK(sub->c->next_deadline() == now + 30s);
+
+    // Progress (a PUBACK, still full afterwards) restarts the clock.
+    now += 20s;
+    const auto first = only<mqtt::publish>(sub->take());
+    REQUIRE(first.size() == 1);
+    pubr->send(pub("t", "3", 1, 3)); // refused: s is full, p pauses
+    CHECK(pubr->c->paused());
+    sub->send(mqtt::puback{first[0].packet_id});
+    pubr->c->resume_reading(now); // 3 routed; s full again
+    CHECK_FALSE(pubr->c->paused());
+    sub->c->on_tick(now);
+    CHECK(sub->c->next_deadline() == now + 30s);
+
+    // A paused publisher's keep-alive is not supervised (it is not read).
+    now += 29s;
+    sub->c->on_tick(now);
+    CHECK_FALSE(sub->t.closed);
+    now += 1s;
+    sub->c->on_tick(now);
+    CHECK(sub->t.closed);
+    CHECK(sub->c->stats().stuck == 1);
+    pubr->send(pub("t", "4", 1, 4)); // s is closing: it does not hold p back
+    CHECK_FALSE(pubr->c->paused());
+    sub->c->detach(); // as the listener does: lost, so the will is published
+    const auto wills = only<mqtt::publish>(watcher->take());
+    REQUIRE(wills.size() == 1);
+    CHECK(wills[0].topic == "wills/s");
+}
+
+TEST_CASE_FIXTURE(fixture, "mqtt connection: a paused publisher's keep-alive is not supervised") {
+    settings.max_inflight = 1;
+    settings.max_queued = 0;
+    auto pubr = make();
+    auto sub = connected("s");
+    pubr->connect("p", true, 10);
+    sub->subscribe_to("t", 1);
+    pubr->send(pub("t", "1", 1, 1));
+    pubr->send(pub("t", "2", 1, 2));
+    REQUIRE(pubr->c->paused());
+    CHECK_FALSE(pubr->c->next_deadline());
+    now += 20s;
+    pubr->c->on_tick(now);
+    CHECK_FALSE(pubr->t.closed);
+    pubr->c->resume_reading(now); // still refused
+    CHECK(pubr->c->paused());
+    CHECK_FALSE(pubr->t.closed);
 }

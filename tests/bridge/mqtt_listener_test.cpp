@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <memory>
 #include <netinet/in.h>
+#include <span>
 #include <string>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 
 #include "bridge/local/broker_core.hpp"
 #include "bridge/local/mqtt_listener.hpp"
+#include "common/mqtt/framer.hpp"
 #include "common/mqtt/packet.hpp"
 #include "common/uv/loop.hpp"
 #include "tests/support/process.hpp"
@@ -227,5 +229,98 @@ TEST_CASE_FIXTURE(listener_fixture, "mqtt listener loop: IPv6 loopback, mosquitt
         loop, [&] { return !pub.running(); }, 10s));
     CHECK(pub.wait_exit(1s) == 0);
     CHECK(core->retained_count() == 1);
+    finish();
+}
+
+namespace {
+
+/// Complete packets at the front of `in`, decoded and removed.
+std::vector<mqtt::packet> packets(std::vector<std::uint8_t>& in) {
+    std::vector<mqtt::packet> out;
+    for (;;) {
+        const auto f = mqtt::next_frame(in, 1 << 20);
+        if (!f || !f->complete) {
+            return out;
+        }
+        auto p = mqtt::decode(std::span(in).first(f->total_size));
+        REQUIRE(p.has_value());
+        out.push_back(std::move(*p));
+        in.erase(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(f->total_size));
+    }
+}
+
+/// Reads `c` until `n` packets are there (or the deadline), appending them to `got`.
+bool read_packets(common::uv::loop& loop, raw_client& c, std::vector<mqtt::packet>& got,
+                  std::size_t n) {
+    return test::run_until(
+        loop,
+        [&] {
+            c.poll();
+            for (auto& p : packets(c.in)) {
+                got.push_back(std::move(p));
+            }
+            return got.size() >= n;
+        },
+        5s);
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(listener_fixture, "mqtt listener loop: a full subscriber pauses a publisher, "
+                                    "an ack resumes it, a stuck one is dropped") {
+    settings.max_inflight = 1;
+    settings.max_queued = 1;
+    settings.stuck_consumer_timeout = 1s; // well above the 100ms checks below, on a loaded machine
+    start();
+    raw_client sub(port());
+    raw_client pub(port());
+    std::vector<mqtt::packet> s_got;
+    std::vector<mqtt::packet> p_got;
+    REQUIRE(sub.send(mqtt::encode(mqtt::connect{.client_id = "slow"})));
+    REQUIRE(sub.send(mqtt::encode(
+        mqtt::subscribe{.packet_id = 1, .subscriptions = {{.filter = "t", .qos = 1}}})));
+    REQUIRE(read_packets(loop, sub, s_got, 2)); // CONNACK, SUBACK
+    s_got.clear();
+    REQUIRE(pub.send(mqtt::encode(mqtt::connect{.client_id = "fast"})));
+    REQUIRE(read_packets(loop, pub, p_got, 1));
+    p_got.clear();
+    const auto publish = [](std::uint16_t id) {
+        return mqtt::encode(mqtt::publish{.qos = 1,
+                                          .topic = "t",
+                                          .packet_id = id,
+                                          .payload = {static_cast<std::uint8_t>('0' + id)}});
+    };
+    for (std::uint16_t id = 1; id <= 4; ++id) {
+        REQUIRE(pub.send(publish(id)));
+    }
+    // 1 in flight, 2 queued: 3 is refused, so the publisher hears of 1 and 2 only.
+    REQUIRE(read_packets(loop, pub, p_got, 2));
+    CHECK(p_got == std::vector<mqtt::packet>{mqtt::puback{1}, mqtt::puback{2}});
+    REQUIRE(read_packets(loop, sub, s_got, 1));
+    CHECK(core->stats().refused_congested >= 1);
+    CHECK_FALSE(test::run_until(
+        loop,
+        [&] {
+            pub.poll();
+            return !pub.in.empty();
+        },
+        100ms));
+
+    // The subscriber acknowledges: 3 goes through, 4 is refused (full again).
+    REQUIRE(sub.send(mqtt::encode(mqtt::puback{std::get<mqtt::publish>(s_got[0]).packet_id})));
+    REQUIRE(read_packets(loop, pub, p_got, 3));
+    CHECK(p_got[2] == mqtt::packet{mqtt::puback{3}});
+
+    // It acknowledges nothing more: after stuck_consumer_timeout it is disconnected, and 4 is
+    // then accepted (no subscriber left).
+    REQUIRE(test::run_until(
+        loop,
+        [&] {
+            sub.poll();
+            return sub.closed;
+        },
+        5s));
+    REQUIRE(read_packets(loop, pub, p_got, 4));
+    CHECK(p_got[3] == mqtt::packet{mqtt::puback{4}});
     finish();
 }

@@ -22,6 +22,7 @@ TEST_CASE("config broker.mqtt_*: defaults") {
     CHECK(d.broker.mqtt_max_queued == 1000);
     CHECK(d.broker.mqtt_connect_timeout == 10s);
     CHECK(d.broker.mqtt_max_client_id_length == 128);
+    CHECK(d.broker.stuck_consumer_timeout == 30s);
 }
 
 TEST_CASE("config broker.mqtt_*: values") {
@@ -36,7 +37,8 @@ TEST_CASE("config broker.mqtt_*: values") {
                                     "  mqtt_max_inflight: 1\n"
                                     "  mqtt_max_queued: 0\n"
                                     "  mqtt_connect_timeout: 500ms\n"
-                                    "  mqtt_max_client_id_length: 23\n",
+                                    "  mqtt_max_client_id_length: 23\n"
+                                    "  stuck_consumer_timeout: 2s\n",
                                     "t.yaml");
     REQUIRE_MESSAGE(c.has_value(), (c ? std::string() : c.error().message));
     const auto& b = c->broker;
@@ -54,6 +56,7 @@ TEST_CASE("config broker.mqtt_*: values") {
     CHECK(b.mqtt_max_queued == 0);
     CHECK(b.mqtt_connect_timeout == 500ms);
     CHECK(b.mqtt_max_client_id_length == 23);
+    CHECK(b.stuck_consumer_timeout == 2s);
 }
 
 TEST_CASE("config broker.mqtt_*: bad values (table)") {
@@ -73,6 +76,7 @@ TEST_CASE("config broker.mqtt_*: bad values (table)") {
         {"broker:\n  mqtt_max_inflight: 0\n", "broker.mqtt_max_inflight"},
         {"broker:\n  mqtt_connect_timeout: 10ms\n", "broker.mqtt_connect_timeout"},
         {"broker:\n  mqtt_max_client_id_length: 5\n", "broker.mqtt_max_client_id_length"},
+        {"broker:\n  stuck_consumer_timeout: 10ms\n", "broker.stuck_consumer_timeout"},
         {"broker:\n  mqtt_listn: []\n", "did you mean 'mqtt_listen'"},
     };
     for (const auto& r : rows) {

@@ -380,3 +380,51 @@ TEST_CASE_FIXTURE(snbridge_fixture, "mqtt listener: keep-alive expiry (1.5 x) cl
     CHECK(gateway->wait_for_output("keep-alive expired", 5s));
     paho->disconnect();
 }
+
+TEST_CASE_FIXTURE(snbridge_fixture, "mqtt listener: a subscriber that does not ack gets the "
+                                    "MQTT-SN publisher congestion, never ack-then-drop") {
+    start("  mqtt_max_inflight: 2\n  mqtt_max_queued: 3\n  stuck_consumer_timeout: 2s\n");
+    // A raw MQTT subscriber: CONNECT, SUBSCRIBE bp/# at QoS 1, and never a PUBACK.
+    raw_tcp slow(tcp_port);
+    slow.send({0x10, 0x10, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x00, // CONNECT
+               0x00, 0x04, 's', 'l', 'o', 'w'});
+    slow.send({0x82, 0x09, 0x00, 0x01, 0x00, 0x04, 'b', 'p', '/', '#', 0x01}); // SUBSCRIBE q1
+    bool closed = false;
+    std::vector<std::uint8_t> got;
+    while (got.size() < 9 && !closed) { // CONNACK (4) + SUBACK (5)
+        const auto more = slow.read(2s, closed);
+        REQUIRE(!more.empty());
+        got.insert(got.end(), more.begin(), more.end());
+    }
+    REQUIRE(got.size() >= 9);
+    CHECK(std::vector<std::uint8_t>(got.begin(), got.begin() + 9) ==
+          std::vector<std::uint8_t>{0x20, 0x02, 0x00, 0x00, 0x90, 0x03, 0x00, 0x01, 0x01});
+
+    tools::endpoint_options ep;
+    ep.port = udp_port;
+    auto sn = tools::sn_client::open(ep);
+    REQUIRE(sn.has_value());
+    tools::connect_options co;
+    co.client_id = "sensor-bp";
+    REQUIRE(sn->connect(co));
+    const std::vector<std::uint8_t> payload = {'x'};
+    // 2 in flight + 3 queued are taken (PUBACK 0x00); the next one is refused: 0x01.
+    for (int i = 0; i < 5; ++i) {
+        REQUIRE(sn->publish(tools::topic_ref::normal("bp/t"), payload, tools::sn::qos::one));
+    }
+    auto refused = sn->publish(tools::topic_ref::normal("bp/t"), payload, tools::sn::qos::one);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code == tools::client_errc::refused);
+    CHECK(refused.error().rc == tools::sn::return_code::congestion);
+
+    // The subscriber stays stuck: after stuck_consumer_timeout it is disconnected as lost,
+    // and the sensor's publishes are accepted again.
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (!closed && std::chrono::steady_clock::now() < until) {
+        (void)slow.read(500ms, closed);
+    }
+    CHECK(closed);
+    CHECK(gateway->wait_for_output("stuck consumer", 5s));
+    CHECK(sn->publish(tools::topic_ref::normal("bp/t"), payload, tools::sn::qos::one));
+    (void)sn->disconnect();
+}
