@@ -220,12 +220,15 @@ upstream_link::create(paho_context& ctx, const upstream_options& options, link_p
     auto link = std::make_shared<upstream_link>(passkey{}, ctx, options, std::move(params),
                                                 std::move(events));
     if (uses_tls(options.uri)) {
-        for (const auto& file :
-             {options.tls.ca_file, options.tls.cert_file, options.tls.key_file}) {
+        const std::pair<const char*, const std::string*> files[] = {
+            {"ca_file", &options.tls.ca_file},
+            {"cert_file", &options.tls.cert_file},
+            {"key_file", &options.tls.key_file}};
+        for (const auto& [key, file] : files) {
             std::error_code ec;
-            if (!file.empty() && !std::filesystem::is_regular_file(file, ec)) {
-                return common::fail(
-                    common::error{common::log::cat("upstream.tls: cannot read '", file, "'")});
+            if (!file->empty() && !std::filesystem::is_regular_file(*file, ec)) {
+                return common::fail(common::error{
+                    common::log::cat("upstream.tls.", key, ": cannot read '", *file, "'")});
             }
         }
     }
