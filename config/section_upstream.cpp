@@ -1,3 +1,9 @@
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+
 #include "config/sections.hpp"
 
 namespace snbridge::config {
@@ -11,6 +17,41 @@ bool known_scheme(const std::string& uri) {
         }
     }
     return false;
+}
+
+/// Why `path` cannot be read, or "" when it can (one open, no parsing: cheap at load).
+std::string unreadable(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        return "is a directory";
+    }
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"),
+                                                            &std::fclose);
+    return f ? std::string() : std::string(std::strerror(errno));
+}
+
+/// A PEM file of upstream.tls: null (~) or absent means none; "" is a mistake (it used to mean
+/// none, and made the error lines blame a key that was not in use).
+void read_pem_file(section_reader& t, std::string_view key, std::string& out,
+                   std::string_view when_absent) {
+    auto v = t.value(key);
+    if (!v || v->is_null()) {
+        return;
+    }
+    auto path = v->as_string(0, 4096);
+    if (!path) {
+        return;
+    }
+    if (path->empty()) {
+        v->error("must be the path of a PEM file, got \"\" (leave " + std::string(key) +
+                 " out or set it to ~ " + std::string(when_absent) + ")");
+        return;
+    }
+    if (auto why = unreadable(*path); !why.empty()) {
+        v->error("must be a readable PEM file, got \"" + *path + "\" (" + why + ")");
+        return;
+    }
+    out = std::move(*path);
 }
 
 } // namespace
@@ -38,9 +79,11 @@ void parse_upstream(section_reader& r, upstream_section& out) {
         out.credentials.push_back(std::move(c));
     });
     r.section("tls", [&](section_reader& t) {
-        t.read("ca_file", out.tls.ca_file, 0, 4096);
-        t.read("cert_file", out.tls.cert_file, 0, 4096);
-        t.read("key_file", out.tls.key_file, 0, 4096);
+        read_pem_file(t, "ca_file", out.tls.ca_file, "for the system's CA certificates");
+        read_pem_file(t, "cert_file", out.tls.cert_file,
+                      "when the broker wants no client "
+                      "certificate");
+        read_pem_file(t, "key_file", out.tls.key_file, "when there is no cert_file");
         t.read("verify_hostname", out.tls.verify_hostname);
     });
     r.read("keep_alive", out.keep_alive, std::chrono::seconds(0), std::chrono::seconds(65535));

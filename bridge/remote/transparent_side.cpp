@@ -106,6 +106,13 @@ link_params transparent_side::link_params_for(const common::open_params& params,
     p.retry_first_connect = false;
     p.log_name = common::log::cat("client ", params.client_id);
     p.quiet = true;
+    p.device = params.client_id;
+    if (params.username) {
+        p.credentials_key = "the user name and password the device sent";
+    } else if (options_.client_credentials.contains(params.client_id)) {
+        p.credentials_key =
+            common::log::cat("upstream.credentials (client_id ", params.client_id, ")");
+    }
 
     return p;
 }

@@ -1,11 +1,13 @@
 #include "bridge/remote/upstream_link.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <limits>
 #include <mutex>
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "common/log.hpp"
 
@@ -21,35 +23,68 @@ void* op_context(std::uint64_t op) noexcept {
     return reinterpret_cast<void*>(static_cast<std::uintptr_t>(op));
 }
 
-// Paho tells why a TLS handshake failed (the alert OpenSSL sent, e.g. "unknown CA") only in
-// its process-wide trace, and only at a chatty level. That level is on only while some TLS
-// link is connecting; the hook keeps the latest handshake failure for the link to pick up on
-// the loop thread.
+// Paho tells why a connect failed (the TLS alert OpenSSL sent, e.g. "unknown CA", a host-name
+// mismatch, a failed name lookup) only in its process-wide trace. The chatty level that has
+// the TLS lines is on only while some TLS link is connecting; name lookup failures are traced
+// at the error level, which is always on. The hook keeps the latest evidence for the links
+// to pick up on the loop thread (connect_advice.hpp turns it into a line).
+struct trace_evidence {
+    std::string tls_alert;
+    bool host_mismatch = false;
+    bool tls_failed = false;
+};
 std::mutex trace_mutex;
-std::string last_tls_alert;     // guarded by trace_mutex
-std::size_t tls_connecting = 0; // guarded by trace_mutex
+trace_evidence tls_evidence;            // guarded by trace_mutex
+std::vector<std::string> lookup_failed; // hosts, guarded by trace_mutex
+std::size_t tls_connecting = 0;         // guarded by trace_mutex
+
+/// The text after `marker` in `text`, or nullopt.
+std::optional<std::string_view> after(std::string_view text, std::string_view marker) {
+    const auto at = text.find(marker);
+    if (at == std::string_view::npos) {
+        return std::nullopt;
+    }
+    return text.substr(at + marker.size());
+}
 
 void on_paho_trace(enum MQTTASYNC_TRACE_LEVELS /*level*/, char* message) {
     if (message == nullptr) {
         return;
     }
-    std::string_view text(message);
-    constexpr std::string_view alert = "SSL alert ";
-    const auto at = text.find(alert);
-    if (at == std::string_view::npos) {
-        return;
-    }
-    text.remove_prefix(at + alert.size());
+    const std::string_view text(message);
     const std::lock_guard lock(trace_mutex);
-    last_tls_alert.assign(text); // e.g. "write:fatal:unknown CA"
+    if (auto alert = after(text, "SSL alert ")) {
+        if (alert->find(":fatal:") != std::string_view::npos) {
+            tls_evidence.tls_alert.assign(*alert); // e.g. "write:fatal:unknown CA"
+        }
+    } else if (auto rc = after(text, "rc from X509_check_ip_asc is ")) {
+        // SSLSocket.c: X509_check_host failed, and so did this; 1 is a match.
+        tls_evidence.host_mismatch = !rc->starts_with('1');
+    } else if (text.find("SSLSocket error (") != std::string_view::npos &&
+               text.find("in SSL_connect") != std::string_view::npos) {
+        tls_evidence.tls_failed = true;
+    } else if (auto addr = after(text, "getaddrinfo failed for addr ")) {
+        // Socket.c: "getaddrinfo failed for addr HOST with rc -2"
+        lookup_failed.emplace_back(addr->substr(0, addr->find(" with rc")));
+        if (lookup_failed.size() > 64) {
+            lookup_failed.erase(lookup_failed.begin());
+        }
+    }
+}
+
+void install_trace() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        MQTTAsync_setTraceCallback(&on_paho_trace);
+        MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_ERROR);
+    });
 }
 
 void tls_connect_started() {
-    static std::once_flag once;
-    std::call_once(once, [] { MQTTAsync_setTraceCallback(&on_paho_trace); });
+    install_trace();
     const std::lock_guard lock(trace_mutex);
     if (tls_connecting++ == 0) {
-        last_tls_alert.clear();
+        tls_evidence = {};
         MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_MINIMUM);
     }
 }
@@ -61,23 +96,24 @@ void tls_connect_ended() {
     }
 }
 
-std::string take_tls_alert() {
+/// Moves the TLS evidence into `f` (and clears it).
+void take_tls_evidence(connect_failure& f) {
     const std::lock_guard lock(trace_mutex);
-    return std::exchange(last_tls_alert, std::string{});
+    auto e = std::exchange(tls_evidence, trace_evidence{});
+    f.tls_alert = std::move(e.tls_alert);
+    f.host_mismatch = e.host_mismatch;
+    f.tls_failed = e.tls_failed;
 }
 
-/// "write:fatal:unknown CA" -> a line that says what to check.
-std::string describe_tls_alert(const std::string& alert) {
-    const auto reason = alert.substr(alert.rfind(':') + 1);
-    if (reason == "unknown CA" || reason.find("certificate") != std::string::npos) {
-        const bool we_sent = alert.starts_with("write");
-        return common::log::cat(
-            we_sent ? "certificate verify failed (" : "the broker rejected our certificate (",
-            reason,
-            we_sent ? "): the broker's certificate does not chain to upstream.tls.ca_file"
-                    : "): check upstream.tls.cert_file and key_file");
+/// True (once) when Paho traced a failed name lookup of `host`.
+bool take_lookup_failure(const std::string& host) {
+    const std::lock_guard lock(trace_mutex);
+    const auto it = std::find(lookup_failed.begin(), lookup_failed.end(), host);
+    if (it == lookup_failed.end()) {
+        return false;
     }
-    return common::log::cat(reason, " (TLS alert ", alert, ")");
+    lookup_failed.erase(it);
+    return true;
 }
 
 } // namespace
@@ -148,6 +184,15 @@ struct upstream_link::sink final : mqtt::callback, mqtt::iaction_listener {
         } catch (const mqtt::exception&) {
             // no response details: keep ok/rc
         }
+        if (!ok && tok.get_type() == mqtt::token::Type::CONNECT) {
+            // Paho C's failure text ("TCP connect timeout", ...) is kept only in the token's
+            // exception; the token is complete and unlocked while Paho calls us.
+            try {
+                const_cast<mqtt::token&>(tok).try_wait();
+            } catch (const mqtt::exception& e) {
+                r.message = e.get_message();
+            }
+        }
         ctx.post([l = link, op, r] {
             if (auto self = l.lock()) {
                 self->on_op_done(op, r);
@@ -175,12 +220,15 @@ upstream_link::create(paho_context& ctx, const upstream_options& options, link_p
     auto link = std::make_shared<upstream_link>(passkey{}, ctx, options, std::move(params),
                                                 std::move(events));
     if (uses_tls(options.uri)) {
-        for (const auto& file :
-             {options.tls.ca_file, options.tls.cert_file, options.tls.key_file}) {
+        const std::pair<const char*, const std::string*> files[] = {
+            {"ca_file", &options.tls.ca_file},
+            {"cert_file", &options.tls.cert_file},
+            {"key_file", &options.tls.key_file}};
+        for (const auto& [key, file] : files) {
             std::error_code ec;
-            if (!file.empty() && !std::filesystem::is_regular_file(file, ec)) {
-                return common::fail(
-                    common::error{common::log::cat("upstream.tls: cannot read '", file, "'")});
+            if (!file->empty() && !std::filesystem::is_regular_file(*file, ec)) {
+                return common::fail(common::error{
+                    common::log::cat("upstream.tls.", key, ": cannot read '", *file, "'")});
             }
         }
     }
@@ -215,6 +263,20 @@ upstream_link::create(paho_context& ctx, const upstream_options& options, link_p
     link->sink_ = std::make_shared<sink>(ctx, link);
     link->client_->set_callback(*link->sink_);
     return link;
+}
+
+connect_target upstream_link::connect_target_of() const {
+    return connect_target{
+        .uri = options_.uri,
+        .client_id = params_.client_id,
+        .device = params_.device,
+        .has_ca_file = !options_.tls.ca_file.empty(),
+        .connect_timeout = std::max(std::chrono::seconds(1), options_.connect_timeout),
+        .credentials_key = params_.credentials_key,
+        .client_id_key = params_.device.empty() ? "upstream.client_id"
+                                                : "upstream.client_id_prefix (or the device's "
+                                                  "ClientId)",
+    };
 }
 
 upstream_link::~upstream_link() {
@@ -279,7 +341,7 @@ void upstream_link::start() {
 
 void upstream_link::connect_now() {
     state_ = state::connecting;
-    last_tls_error_.clear();
+    install_trace();
     if (uses_tls(options_.uri) && !tls_tracing_) {
         tls_tracing_ = true;
         tls_connect_started();
@@ -295,6 +357,7 @@ void upstream_link::connect_now() {
         ops_.erase(op);
         op_result r;
         r.rc = e.get_return_code();
+        r.message = e.get_message();
         on_connect_done(r);
     }
 }
@@ -311,6 +374,7 @@ void upstream_link::on_connect_done(const op_result& r) {
         state_ = state::connected;
         unreachable_ = false;
         ever_connected_ = true;
+        last_advice_.clear();
         backoff_.reset();
         const auto text = common::log::cat("Upstream ", params_.log_name, ": connected to ",
                                            options_.uri, " as ", params_.client_id,
@@ -329,32 +393,36 @@ void upstream_link::on_connect_done(const op_result& r) {
     // Paho's own codes are negative (network, TLS, timeout).
     const bool refused = r.rc > 0;
     unreachable_ = !refused;
+    connect_failure failure;
+    failure.rc = r.rc;
+    failure.message = r.message;
     if (tls_tracing_) {
         tls_tracing_ = false;
-        if (const auto alert = take_tls_alert(); !alert.empty()) {
-            last_tls_error_ = describe_tls_alert(alert);
-        }
+        take_tls_evidence(failure);
         tls_connect_ended();
     }
-    std::string why = paho_error_text(r.rc);
-    if (!last_tls_error_.empty()) {
-        why = common::log::cat("TLS error: ", last_tls_error_);
-    } else if (r.rc == MQTTASYNC_FAILURE && uses_tls(options_.uri)) {
-        why += " (TCP connect or TLS handshake failed; check upstream.uri and upstream.tls)";
-    }
+    const auto target = connect_target_of();
+    failure.lookup_failed = take_lookup_failure(uri_host(target.uri));
+    const auto advice = advise(failure, target);
     const bool retry = ever_connected_ || params_.retry_first_connect;
     state_ = retry ? state::waiting : state::idle;
     std::optional<std::chrono::milliseconds> delay;
     if (retry) {
         delay = backoff_.next(ctx_.random_unit());
     }
-    const auto text = common::log::cat(
-        "Upstream ", params_.log_name, ": connect to ", options_.uri, " as ", params_.client_id,
-        " failed: ", why, delay ? common::log::cat("; retrying in ", seconds_text(*delay)) : "");
-    if (params_.quiet && !ever_connected_) {
-        common::log::info(text);
-    } else {
-        common::log::error(text);
+    // The cause and what to change: once per new cause, not on every attempt.
+    if (auto line = advice_line(target, advice); line != last_advice_) {
+        if (params_.quiet && !ever_connected_) {
+            common::log::info(line);
+        } else {
+            common::log::error(line);
+        }
+        last_advice_ = std::move(line);
+    }
+    if (delay) {
+        common::log::info("Upstream ", params_.log_name, ": connect to ", options_.uri, " as ",
+                          params_.client_id, " failed: ", advice.cause, "; retrying in ",
+                          seconds_text(*delay));
     }
     if (delay) {
         std::weak_ptr<upstream_link> weak = weak_from_this();

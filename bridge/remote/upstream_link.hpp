@@ -17,6 +17,7 @@
 #include <mqtt/async_client.h>
 
 #include "bridge/remote/backoff.hpp"
+#include "bridge/remote/connect_advice.hpp"
 #include "bridge/remote/paho_context.hpp"
 #include "bridge/remote/upstream_options.hpp"
 #include "common/mqtt_side.hpp"
@@ -39,6 +40,11 @@ struct link_params {
     std::string log_name = "upstream";
     /// Log level of connection state changes: devices log at info, the gateway at notice.
     bool quiet = false;
+    /// A device's own connection (transparent mode): its MQTT-SN ClientId, named in failure
+    /// lines; empty for the gateway's own connections.
+    std::string device;
+    /// Where `auth` comes from, named when the broker refuses it (CONNACK 4/5).
+    std::string credentials_key = "upstream.username and upstream.password";
 };
 
 /// Events of a link, on the loop thread. Any may be empty.
@@ -113,6 +119,7 @@ private:
         int rc = 0;
         std::optional<std::uint8_t> granted;
         bool session_present = false;
+        std::string message; ///< Paho's failure text (connect only)
     };
 
     void connect_now();
@@ -122,6 +129,7 @@ private:
     void on_lost(const std::string& cause);
     std::uint64_t add_op(pending_op op);
     [[nodiscard]] mqtt::connect_options connect_options() const;
+    [[nodiscard]] connect_target connect_target_of() const;
 
     paho_context& ctx_;
     const upstream_options& options_;
@@ -135,7 +143,7 @@ private:
     bool unreachable_ = false;
     bool ever_connected_ = false;
     bool tls_tracing_ = false; ///< counted in the process-wide TLS trace (upstream_link.cpp)
-    std::string last_tls_error_;
+    std::string last_advice_;  ///< the failure line logged last (connect_advice.hpp)
     std::uint64_t next_op_ = 1;
     std::unordered_map<std::uint64_t, pending_op> ops_;
 };

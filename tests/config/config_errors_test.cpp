@@ -98,6 +98,22 @@ const bad_case bad_table[] = {
     {"log:\n  verbose: maybe\n",
      R"(snbridge.yaml:2:12: log.verbose: must be true or false, got "maybe")"},
     {"log:\n  verbose: 1\n", R"(snbridge.yaml:2:12: log.verbose: must be true or false, got "1")"},
+    // upstream.tls files: "" is not "none" (that is ~ or no key), and the file must open
+    {"upstream:\n  tls:\n    ca_file: \"\"\n",
+     R"(snbridge.yaml:3:14: upstream.tls.ca_file: must be the path of a PEM file, got "" )"
+     R"((leave ca_file out or set it to ~ for the system's CA certificates))"},
+    {"upstream:\n  tls:\n    key_file: \"\"\n",
+     R"(snbridge.yaml:3:15: upstream.tls.key_file: must be the path of a PEM file, got "" )"
+     R"((leave key_file out or set it to ~ when there is no cert_file))"},
+    {"upstream:\n  tls:\n    ca_file: /nonexistent/ca.pem\n",
+     R"(snbridge.yaml:3:14: upstream.tls.ca_file: must be a readable PEM file, got )"
+     R"("/nonexistent/ca.pem" (No such file or directory))"},
+    {"upstream:\n  tls:\n    cert_file: /\n",
+     R"(snbridge.yaml:3:16: upstream.tls.cert_file: must be a readable PEM file, got "/" )"
+     R"((is a directory))"},
+    {"upstream:\n  tls:\n    ca_file: [a]\n",
+     "snbridge.yaml:3:14: upstream.tls.ca_file: must be a string of at most 4096 bytes, got a "
+     "list"},
     // YAML syntax
     {"gateway:\n  id: [1\n",
      "snbridge.yaml:3:1: YAML syntax error: end of sequence flow not found"},

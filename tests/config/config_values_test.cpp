@@ -198,3 +198,15 @@ TEST_CASE("parse_address") {
         CHECK_FALSE(cfg::parse_address(text).has_value());
     }
 }
+
+TEST_CASE("upstream.tls files: ~ or absent is none, a readable file is kept as given") {
+    const std::string readable = SNB_SOURCE_DIR "/config/snbridge.yaml"; // opened, not parsed
+    const auto set = cfg::load_string(
+        "upstream:\n  tls:\n    ca_file: \"" + readable + "\"\n    cert_file: ~\n", "t.yaml");
+    REQUIRE_MESSAGE(set.has_value(), set.error().message);
+    CHECK(set->upstream.tls.ca_file == readable);
+    CHECK(set->upstream.tls.cert_file.empty());
+    const auto absent = cfg::load_string("upstream:\n  tls: {}\n", "t.yaml");
+    REQUIRE(absent.has_value());
+    CHECK(absent->upstream.tls == cfg::defaults().upstream.tls);
+}

@@ -63,11 +63,26 @@ mosquitto::mosquitto(mosquitto_options options)
         run_tool("/usr/bin/openssl",
                  {"req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout",
                   d + "/server.key", "-out", d + "/server.csr"});
-        dir_.write("san.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-        run_tool("/usr/bin/openssl",
-                 {"x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.crt", "-CAkey",
-                  d + "/ca.key", "-CAcreateserial", "-days", "2", "-extfile", d + "/san.ext",
-                  "-out", d + "/server.crt"});
+        if (options_.tls_expired) {
+            dir_.write("ca-index.txt", "");
+            dir_.write("ca-serial", "1000\n");
+            dir_.write("ca.cnf", "[ca]\ndefault_ca = d\n[d]\ndatabase = " + d +
+                                     "/ca-index.txt\nserial = " + d + "/ca-serial\n" +
+                                     "new_certs_dir = " + d + "\ndefault_md = sha256\n" +
+                                     "policy = p\n[p]\ncommonName = supplied\n" +
+                                     "[x]\nsubjectAltName = " + options_.tls_names + "\n");
+            run_tool("/usr/bin/openssl",
+                     {"ca", "-batch", "-config", d + "/ca.cnf", "-cert", d + "/ca.crt", "-keyfile",
+                      d + "/ca.key", "-in", d + "/server.csr", "-out", d + "/server.crt",
+                      "-startdate", "20200101000000Z", "-enddate", "20200102000000Z", "-extensions",
+                      "x", "-notext"});
+        } else {
+            dir_.write("san.ext", "subjectAltName=" + options_.tls_names + "\n");
+            run_tool("/usr/bin/openssl",
+                     {"x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.crt", "-CAkey",
+                      d + "/ca.key", "-CAcreateserial", "-days", "2", "-extfile", d + "/san.ext",
+                      "-out", d + "/server.crt"});
+        }
         conf += "listener " + std::to_string(tls_port_) + " 127.0.0.1\n";
         conf += "cafile " + d + "/ca.crt\ncertfile " + d + "/server.crt\nkeyfile " + d +
                 "/server.key\n";

@@ -25,6 +25,12 @@ struct mosquitto_options {
     std::vector<std::pair<std::string, std::string>> users{};
     /// A second listener with TLS (tls_port()); certificates in tls_ca_file() etc.
     bool tls = false;
+    /// subjectAltName of the broker's TLS certificate (a name other than 127.0.0.1 makes a
+    /// host-name mismatch).
+    std::string tls_names = "IP:127.0.0.1,DNS:localhost";
+    /// A broker certificate that expired in 2020 (made with `openssl ca -startdate/-enddate`,
+    /// since `openssl x509 -days` takes no negative count).
+    bool tls_expired = false;
     /// Appended verbatim to the generated mosquitto.conf (e.g. "max_queued_messages 10").
     std::string extra_config{};
 };
