@@ -134,6 +134,7 @@ private:
     state state_ = state::idle;
     bool unreachable_ = false;
     bool ever_connected_ = false;
+    bool ringing_ = false;     ///< counted in paho_context::connect_started
     bool tls_tracing_ = false; ///< counted in the process-wide TLS trace (upstream_link.cpp)
     std::string last_tls_error_;
     std::uint64_t next_op_ = 1;
