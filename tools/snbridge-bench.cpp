@@ -463,6 +463,8 @@ struct report {
     std::uint64_t gave_up = 0;
     std::uint64_t send_errors = 0;
     double setup_s = 0;
+    double connect_p50 = 0, connect_p99 = 0, connect_max = 0;
+    std::size_t connect_samples = 0;
     double p50 = 0, p99 = 0, p999 = 0, pmax = 0;
     std::size_t samples = 0;
     bool gw = false;
@@ -481,6 +483,10 @@ void print_table(const report& r) {
             : 0;
     std::printf("mode            %s\n", r.mode.c_str());
     std::printf("sensors         %zu (%zu ready, setup %.2f s)\n", r.sensors, r.ready, r.setup_s);
+    if (r.connect_samples > 0) {
+        std::printf("connect ms      p50 %.3f   p99 %.3f   max %.3f   (CONNECT..CONNACK, %zu)\n",
+                    r.connect_p50, r.connect_p99, r.connect_max, r.connect_samples);
+    }
     std::printf("qos / payload   %d / %zu bytes\n", r.qos, r.payload);
     std::printf("target rate     %s\n",
                 r.rate > 0 ? (std::to_string(static_cast<long long>(r.rate)) + " msg/s").c_str()
@@ -519,11 +525,13 @@ void print_json(const report& r) {
     std::printf(
         "{\"mode\":\"%s\",\"sensors\":%zu,\"ready\":%zu,\"qos\":%d,\"payload_bytes\":%zu,"
         "\"target_rate\":%.1f,\"duration_s\":%.3f,\"setup_s\":%.3f,"
+        "\"connect_ms\":{\"p50\":%.4f,\"p99\":%.4f,\"max\":%.4f,\"samples\":%zu},"
         "\"offered\":%llu,\"offered_rate\":%.1f,\"expected\":%llu,\"delivered\":%llu,"
         "\"delivered_rate\":%.1f,\"loss\":%.6f,\"duplicates\":%llu,\"retransmits\":%llu,"
         "\"gave_up\":%llu,\"send_errors\":%llu,\"disconnects\":%llu,\"wakes\":%llu,"
         "\"latency_ms\":{\"p50\":%.4f,\"p99\":%.4f,\"p999\":%.4f,\"max\":%.4f,\"samples\":%zu}",
         r.mode.c_str(), r.sensors, r.ready, r.qos, r.payload, r.rate, r.duration, r.setup_s,
+        r.connect_p50, r.connect_p99, r.connect_max, r.connect_samples,
         static_cast<unsigned long long>(r.offered), static_cast<double>(r.offered) / r.duration,
         static_cast<unsigned long long>(r.expected), static_cast<unsigned long long>(r.delivered),
         static_cast<double>(r.delivered) / r.duration, loss,
@@ -750,6 +758,10 @@ int main(int argc, char** argv) {
     }
     r.setup_s = std::chrono::duration<double>(clock_type::now() - setup_start).count();
     r.ready = static_cast<std::size_t>(farm.counters().ready) - (sn_peer ? 1U : 0U);
+    r.connect_samples = farm.connect_latencies().size();
+    r.connect_p50 = farm.connect_latencies().percentile_ms(50);
+    r.connect_p99 = farm.connect_latencies().percentile_ms(99);
+    r.connect_max = farm.connect_latencies().max_ms();
     if (farm.counters().setup_failed > 0 && r.ready == 0) {
         std::fprintf(stderr, "snbridge-bench: no sensor could connect\n");
         return 2;

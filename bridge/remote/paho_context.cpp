@@ -1,6 +1,8 @@
 #include "bridge/remote/paho_context.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 
 #include "common/log.hpp"
 
@@ -68,6 +70,7 @@ paho_context::~paho_context() {
             }
         }
     }
+    doorbell_.reset();
     for (auto& r : retiring_) {
         try {
             r->client->disable_callbacks();
@@ -135,7 +138,28 @@ void paho_context::finish(retiree* r) {
     });
 }
 
+void paho_context::connect_started() {
+    if (!doorbell_) {
+        std::array<char, 32> id{};
+        (void)std::snprintf(id.data(), id.size(), "snbridge-doorbell-%08x",
+                            static_cast<unsigned>(rng_()));
+        doorbell_ = std::make_unique<paho_doorbell>(loop_, id.data());
+        (void)doorbell_->start();
+    }
+    doorbell_->connect_started();
+}
+
+void paho_context::connect_ended() {
+    if (doorbell_) {
+        doorbell_->connect_ended();
+    }
+}
+
 void paho_context::when_idle(std::function<void()> done) {
+    if (doorbell_) {
+        // Shutdown: the doorbell's own client disconnects like any other.
+        retire(doorbell_->take_client(), nullptr);
+    }
     idle_waiters_.push_back(std::move(done));
     check_idle();
 }

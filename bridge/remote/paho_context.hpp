@@ -17,6 +17,7 @@
 
 #include <mqtt/async_client.h>
 
+#include "bridge/remote/paho_doorbell.hpp"
 #include "common/mqtt_side.hpp"
 #include "common/uv/loop.hpp"
 #include "common/uv/mailbox.hpp"
@@ -59,6 +60,16 @@ public:
     /// disconnect completed. Never waits on the loop thread.
     void retire(std::shared_ptr<mqtt::async_client> client, std::shared_ptr<void> keep_alive,
                 std::optional<common::mqtt_message> last_words = std::nullopt);
+    /// An upstream connect began / ended (each start is ended exactly once). While one runs,
+    /// the doorbell wakes Paho's receive thread, which otherwise notices a new connection only
+    /// after up to 2.1 s (paho_doorbell.hpp). The first call starts the doorbell.
+    void connect_started();
+    void connect_ended();
+    /// Rings so far (tests).
+    [[nodiscard]] std::uint64_t doorbell_rings() const noexcept {
+        return doorbell_ ? doorbell_->rings() : 0;
+    }
+
     /// Clients still being retired.
     [[nodiscard]] std::size_t retiring() const noexcept { return retiring_.size(); }
     /// Calls `done` (on the loop) once no client is retiring any more (now if none is).
@@ -73,6 +84,7 @@ private:
     common::uv::mailbox mailbox_;
     std::minstd_rand rng_;
     std::list<std::unique_ptr<retiree>> retiring_;
+    std::unique_ptr<paho_doorbell> doorbell_;
     std::vector<std::function<void()>> idle_waiters_;
     std::atomic<std::uint64_t> dropped_{0};
 };

@@ -346,6 +346,10 @@ void upstream_link::connect_now() {
         tls_tracing_ = true;
         tls_connect_started();
     }
+    if (!ringing_) {
+        ringing_ = true;
+        ctx_.connect_started();
+    }
     const auto op = add_op(pending_op{op_kind::connect, {}, {}});
     if (!params_.quiet || common::log::enabled(common::log::level::debug)) {
         common::log::info("Upstream ", params_.log_name, ": connecting to ", options_.uri, " as ",
@@ -365,6 +369,10 @@ void upstream_link::connect_now() {
 void upstream_link::on_connect_done(const op_result& r) {
     if (state_ == state::stopped) {
         return;
+    }
+    if (ringing_) {
+        ringing_ = false;
+        ctx_.connect_ended();
     }
     if (r.ok && tls_tracing_) {
         tls_tracing_ = false;
@@ -612,6 +620,10 @@ void upstream_link::stop(std::optional<common::mqtt_message> last_words) {
     }
     state_ = state::stopped;
     ops_.clear();
+    if (ringing_) {
+        ringing_ = false;
+        ctx_.connect_ended();
+    }
     if (tls_tracing_) {
         tls_tracing_ = false;
         tls_connect_ended();

@@ -142,6 +142,7 @@ private:
     state state_ = state::idle;
     bool unreachable_ = false;
     bool ever_connected_ = false;
+    bool ringing_ = false;     ///< counted in paho_context::connect_started
     bool tls_tracing_ = false; ///< counted in the process-wide TLS trace (upstream_link.cpp)
     std::string last_advice_;  ///< the failure line logged last (connect_advice.hpp)
     std::uint64_t next_op_ = 1;

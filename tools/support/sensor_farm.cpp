@@ -52,6 +52,7 @@ struct sensor_farm::sensor {
     tp last_send{};
     tp last_tx{};
     tp next_wake{};
+    tp connect_started{};
 
     std::uint16_t next_msg_id() noexcept {
         ++last_msg_id;
@@ -210,6 +211,7 @@ struct sensor_farm::impl {
         }
         s.st = sensor_state::connecting;
         s.retries = 0;
+        s.connect_started = clock_type::now();
         ++handshaking;
         send_handshake(s);
     }
@@ -268,6 +270,9 @@ struct sensor_farm::impl {
                 return;
             }
             s.retries = 0;
+            self.connect_latencies_.add(static_cast<std::uint64_t>(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(now - s.connect_started)
+                    .count()));
             if (s.spec.role == sensor_role::subscriber) {
                 s.st = sensor_state::subscribing;
                 s.handshake_msg_id = s.next_msg_id();

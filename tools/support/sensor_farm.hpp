@@ -94,6 +94,8 @@ public:
 
     [[nodiscard]] const farm_counters& counters() const noexcept { return counters_; }
     [[nodiscard]] latency_log& latencies() noexcept { return latencies_; }
+    /// First CONNECT sent .. CONNACK (accepted) received, one sample per connected sensor.
+    [[nodiscard]] latency_log& connect_latencies() noexcept { return connect_latencies_; }
 
     struct sensor;
 
@@ -102,6 +104,7 @@ private:
     std::unique_ptr<impl> impl_;
     farm_counters counters_;
     latency_log latencies_;
+    latency_log connect_latencies_;
 };
 
 } // namespace snbridge::tools::bench
