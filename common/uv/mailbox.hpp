@@ -1,8 +1,8 @@
 #pragma once
 
 // The one way other threads (Paho's) reach the loop: a bounded queue of tasks plus a
-// uv_async_t (docs/architecture.md "Threads", docs/style.md "Threads"). post() is the only member that
-// may be called from another thread; tasks run on the loop thread, in post order.
+// uv_async_t (docs/architecture.md "Threads", docs/style.md "Threads"). post() is the only member
+// that may be called from another thread; tasks run on the loop thread, in post order.
 
 #include <cstddef>
 #include <deque>

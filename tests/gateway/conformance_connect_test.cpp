@@ -141,7 +141,8 @@ TEST_CASE("conformance spec-decisions rule 13: ClientId up to 64 accepted - 65 g
     CHECK(w.core.session_count() == 2);
 }
 
-TEST_CASE("conformance spec-decisions rule 14: every non-CONNECT from an unknown client gets DISCONNECT") {
+TEST_CASE("conformance spec-decisions rule 14: every non-CONNECT from an unknown client gets "
+          "DISCONNECT") {
     world w;
     const std::vector<bytes> msgs{
         sn({hx("0A 00 00 00 01"), tx("a/b")}), // REGISTER
@@ -177,7 +178,8 @@ TEST_CASE("conformance §6.12: after DISCONNECT the client must CONNECT again") 
     CHECK(w.obs.got.empty());
 }
 
-TEST_CASE("conformance spec-decisions rule 15: a second CONNECT - CleanSession=1 - forgets registrations") {
+TEST_CASE("conformance spec-decisions rule 15: a second CONNECT - CleanSession=1 - forgets "
+          "registrations") {
     world w;
     w.connect(ca, "s1");
     CHECK(w.reg(ca, "a/b") == 1);
@@ -202,7 +204,8 @@ TEST_CASE("conformance spec-decisions rule 15: second CONNECT runs the will hand
     CHECK(w.obs.take() == strings{"w/s1=bye"});
 }
 
-TEST_CASE("conformance spec-decisions rule 15: CleanSession=0 second CONNECT retries the in-flight PUBLISH "
+TEST_CASE("conformance spec-decisions rule 15: CleanSession=0 second CONNECT retries the in-flight "
+          "PUBLISH "
           "with DUP") {
     world w;
     w.connect(ca, "s1", 60, false);

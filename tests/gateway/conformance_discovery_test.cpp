@@ -22,8 +22,8 @@ TEST_CASE("conformance §6.1 §5.4.1: ADVERTISE GwId + Duration at start-up - th
     CHECK(w.take().empty());
 }
 
-TEST_CASE(
-    "conformance §6.1 spec-decisions rule 9: SEARCHGW -> GWINFO broadcast with its radius, and unicast") {
+TEST_CASE("conformance §6.1 spec-decisions rule 9: SEARCHGW -> GWINFO broadcast with its radius, "
+          "and unicast") {
     auto s = settings();
     s.gateway_id = 9;
     world w(s);
@@ -44,7 +44,8 @@ TEST_CASE("conformance §6.1: another gateway's ADVERTISE and a client's GWINFO 
     CHECK(w.sink.multicasts.empty());
 }
 
-TEST_CASE("conformance §5.5 spec-decisions rule 11: forwarder-wrapped CONNECT/PUBLISH - answers wrapped") {
+TEST_CASE("conformance §5.5 spec-decisions rule 11: forwarder-wrapped CONNECT/PUBLISH - answers "
+          "wrapped") {
     world w;
     // Encapsulated: Length 05 (header only), FE, Ctrl 00, Wireless Node Id 12 34
     const bytes hdr = hx("05 FE 00 12 34");

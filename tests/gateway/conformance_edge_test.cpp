@@ -38,8 +38,8 @@ TEST_CASE("conformance §5.5: a forwarder may set the radius bits of Ctrl") {
     CHECK(w.take(cc) == strings{"04 FE 00 AA 03 05 00"});
 }
 
-TEST_CASE(
-    "conformance spec-decisions rule 8 §6.13: after N_retry unacked retransmissions the client is lost") {
+TEST_CASE("conformance spec-decisions rule 8 §6.13: after N_retry unacked retransmissions the "
+          "client is lost") {
     world w;
     w.in(ca, sn({hx("04 0C 01 03 84"), tx("s1")})); // keep-alive 900 s
     CHECK(w.take(ca) == strings{"02 06"});

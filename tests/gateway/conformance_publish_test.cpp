@@ -163,7 +163,8 @@ TEST_CASE("conformance §5.2.1 spec-decisions rule 10: 3-octet Length on input a
     CHECK(w.obs.got.empty());
 }
 
-TEST_CASE("conformance §5.2.1 spec-decisions rule 10: the gateway uses the 3-octet Length above 255 only") {
+TEST_CASE("conformance §5.2.1 spec-decisions rule 10: the gateway uses the 3-octet Length above "
+          "255 only") {
     world w;
     w.connect(ca, "s1");
     w.in(ca, sn({hx("12 02 00 01"), tx("ab")})); // SUBSCRIBE QoS 0, short name "ab"
@@ -271,8 +272,9 @@ TEST_CASE("conformance §7.3 spec-decisions rule 4: one topic - a different id i
     CHECK(w.take().empty());
 }
 
-TEST_CASE("conformance §6.6 spec-decisions rule 2: a short topic name that is no valid MQTT topic gets "
-          "PUBACK 0x02 - not congestion") {
+TEST_CASE(
+    "conformance §6.6 spec-decisions rule 2: a short topic name that is no valid MQTT topic gets "
+    "PUBACK 0x02 - not congestion") {
     world w;
     w.connect(ca, "s1");
     // QoS 1, short name "+a": a wildcard is not allowed in a topic name (MQTT 3.1.1 §4.7.1)

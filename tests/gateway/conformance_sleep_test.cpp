@@ -133,8 +133,8 @@ TEST_CASE("conformance §6.14: PUBLISH and SUBSCRIBE from an awake client are se
     CHECK(w.core.state_of("s1") == session_state::asleep);
 }
 
-TEST_CASE(
-    "conformance §6.14 spec-decisions rule 5: CONNECT from asleep -> active, buffered messages follow") {
+TEST_CASE("conformance §6.14 spec-decisions rule 5: CONNECT from asleep -> active, buffered "
+          "messages follow") {
     world w;
     w.connect(ca, "s1", 60, false);
     w.in(ca, hx("07 12 22 00 01 61 62"));

@@ -100,7 +100,8 @@ TEST_CASE("ADVERTISE at start-up and every T_ADV, multicast (§6.1)") {
     CHECK(sc.take().empty());
 }
 
-TEST_CASE("SEARCHGW -> GWINFO multicast with the SEARCHGW radius, and unicast (spec-decisions rule 9)") {
+TEST_CASE(
+    "SEARCHGW -> GWINFO multicast with the SEARCHGW radius, and unicast (spec-decisions rule 9)") {
     auto cfg = quiet_settings();
     cfg.gateway_id = 7;
     scenario sc(cfg);

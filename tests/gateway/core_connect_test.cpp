@@ -60,7 +60,8 @@ TEST_CASE("messages other than the will ones during the handshake are dropped, c
     CHECK(sc.core.drops(drop_reason::not_connected) == 1);
 }
 
-TEST_CASE("spec-decisions rule 13: ClientId up to the configured maximum, longer gets CONNACK 0x03") {
+TEST_CASE(
+    "spec-decisions rule 13: ClientId up to the configured maximum, longer gets CONNACK 0x03") {
     scenario sc;
     const std::string ok(64, 'x');
     sc.connect(addr_a, ok);
@@ -125,7 +126,8 @@ TEST_CASE("a half-open CONNECT is given up after connect_timeout") {
     CHECK(sc.side.closes.empty()); // never opened
 }
 
-TEST_CASE("spec-decisions rule 14: a non-CONNECT from an unknown address is answered with DISCONNECT") {
+TEST_CASE(
+    "spec-decisions rule 14: a non-CONNECT from an unknown address is answered with DISCONNECT") {
     scenario sc;
     sc.in(addr_a, cat({hx("08 0C 20 00 01 00 07"), tx("x")})); // PUBLISH QoS 1
     sc.in(addr_a, cat({hx("09 0A 00 00 00 01"), tx("a/b")}));  // REGISTER
@@ -150,7 +152,8 @@ TEST_CASE("a CONNECT from a new address rebinds the session (architecture.md Ide
     CHECK(sc.take(addr_a) == strings{"02 18"});
 }
 
-TEST_CASE("spec-decisions rule 15: a second CONNECT is a new connection; CleanSession=1 drops topics") {
+TEST_CASE(
+    "spec-decisions rule 15: a second CONNECT is a new connection; CleanSession=1 drops topics") {
     scenario sc;
     sc.connect(addr_a, "s1");
     sc.in(addr_a, cat({hx("09 0A 00 00 00 01"), tx("a/b")})); // REGISTER a/b

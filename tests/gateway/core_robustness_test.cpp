@@ -167,8 +167,7 @@ TEST_CASE("random traffic: every bound holds, every datagram sent decodes, no pa
                 REQUIRE(s->topics.size() <= cfg.max_topics_per_client);
                 // pending may exceed by the in-flight SUBSCRIBE/UNSUBSCRIBE only via the bound
                 // check
-                REQUIRE(s->pending_work() <=
-                        cfg.max_pending_from_client + 1u);
+                REQUIRE(s->pending_work() <= cfg.max_pending_from_client + 1u);
             }
         }
         // The fakes' own logs stay small.

@@ -71,7 +71,8 @@ TEST_CASE("§6.14 Asleep -> Awake -> Asleep: nothing buffered, PINGRESP at once"
     CHECK(sc.core.state_of("s1") == session_state::asleep);
 }
 
-TEST_CASE("§6.14 Asleep -> Lost: sleep duration + tolerance, then the will (spec-decisions rule 7)") {
+TEST_CASE(
+    "§6.14 Asleep -> Lost: sleep duration + tolerance, then the will (spec-decisions rule 7)") {
     scenario sc;
     sc.in(addr_a, hx("08 04 0C 01 00 0A 73 31")); // will, keep-alive 10 s
     sc.in(addr_a, cat({hx("06 07 00"), tx("w/t")}));
@@ -101,7 +102,8 @@ TEST_CASE("§6.14 Asleep -> Asleep: a new DISCONNECT with duration changes the s
     CHECK(sc.side.closes.size() == 1);
 }
 
-TEST_CASE("§6.14 Asleep -> Active: CONNECT (spec-decisions rule 5), buffered messages follow CONNACK") {
+TEST_CASE(
+    "§6.14 Asleep -> Active: CONNECT (spec-decisions rule 5), buffered messages follow CONNACK") {
     scenario sc;
     connect_subscribe_sleep(sc, 60, false);
     sc.message("s1", "t/a", "x", 1);
@@ -227,7 +229,8 @@ TEST_CASE("PINGREQ with an unknown ClientId: DISCONNECT (rule 14)") {
     CHECK(sc.take(addr_a) == strings{"02 18"});
 }
 
-TEST_CASE("spec-decisions rule 5: CONNECT with Will from Asleep runs the will handshake, then Active") {
+TEST_CASE(
+    "spec-decisions rule 5: CONNECT with Will from Asleep runs the will handshake, then Active") {
     scenario sc;
     connect_subscribe_sleep(sc, 60);
     sc.in(addr_a, hx("08 04 08 01 00 0A 73 31")); // Will, CleanSession=0

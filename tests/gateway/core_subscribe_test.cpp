@@ -138,7 +138,8 @@ TEST_CASE("one QoS 1/2 message in flight at a time; the rest wait in order") {
     CHECK(!s->inflight.has_value());
 }
 
-TEST_CASE("spec-decisions rule 8: T_retry 10 s, N_retry 5, DUP set; then the client is Lost + will") {
+TEST_CASE(
+    "spec-decisions rule 8: T_retry 10 s, N_retry 5, DUP set; then the client is Lost + will") {
     scenario sc;
     sc.connect(addr_a, "s1", 600);
     sc.in(addr_a, cat({hx("08 12 20 00 01"), tx("a/b")}));

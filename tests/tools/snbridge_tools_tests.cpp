@@ -252,7 +252,8 @@ TEST_CASE("snbridge-sub -W: no message in time exits 4 (timeout)") {
     CHECK_MESSAGE(r.code == 4, r.output);
 }
 
-TEST_CASE("snbridge-pub: a refused CONNECT exits 3 (ClientId over the limit: spec-decisions rule 13)") {
+TEST_CASE(
+    "snbridge-pub: a refused CONNECT exits 3 (ClientId over the limit: spec-decisions rule 13)") {
     gateway gw;
     const auto r =
         run_tool("snbridge-pub", gw.at({"-i", std::string(200, 'x'), "-t", "a", "-m", "x"}));
