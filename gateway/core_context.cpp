@@ -55,7 +55,7 @@ core_context::core_context(core_settings s, common::mqtt_side& mqtt, datagram_si
 void core_context::send(const session& s, const common::mqttsn::packet& p,
                         std::string_view topic_name) {
     if (!s.reachable) {
-        count_drop(drop_reason::unreachable, nullptr);
+        count_outgoing_drop(drop_reason::unreachable, s.client_id);
         return;
     }
     if (!out.send(s.peer, p, s.client_id, topic_name)) {
@@ -64,7 +64,7 @@ void core_context::send(const session& s, const common::mqttsn::packet& p,
 }
 
 void core_context::reply(const endpoint& to, const common::mqttsn::packet& p, std::uint8_t radius) {
-    if (!out.send(to, p, to_string(to), {}, radius)) {
+    if (!out.send(to, p, {}, {}, radius)) {
         count_drop(drop_reason::too_long, &to);
     }
 }
@@ -80,6 +80,21 @@ void core_context::count_drop(drop_reason r, const endpoint* from, std::size_t s
         return;
     }
     drop_log->drop(to_string(r), from->address, size != 0 ? size : datagram_size, now());
+}
+
+void core_context::count_outgoing_drop(drop_reason r, std::string_view detail) {
+    ++drops[static_cast<std::size_t>(r)];
+    if (drop_log != nullptr) {
+        drop_log->drop(to_string(r), common::net_address{}, 0, now(), detail);
+    }
+}
+
+void core_context::count_malformed(common::mqttsn::decode_error e,
+                                   const common::net_address& from) {
+    ++drops[static_cast<std::size_t>(drop_reason::malformed)];
+    if (drop_log != nullptr) {
+        drop_log->drop(e, from, datagram_size, now());
+    }
 }
 
 void core_context::schedule(session& s) {

@@ -62,6 +62,10 @@ struct core_context {
     /// of `size` bytes); a drop while a datagram is handled is logged with that datagram's
     /// size.
     void count_drop(drop_reason r, const endpoint* from, std::size_t size = 0);
+    /// Counts and logs a drop of something the gateway would have sent, with `detail`.
+    void count_outgoing_drop(drop_reason r, std::string_view detail);
+    /// Counts a datagram (or a forwarder's inner message) the codec refused.
+    void count_malformed(common::mqttsn::decode_error e, const common::net_address& from);
     /// Arms `s`'s timer for its next deadline (supervision::deadline_of).
     void schedule(session& s);
     /// `s` is pumped (delivery::pump) at the end of the current turn, after the answers of

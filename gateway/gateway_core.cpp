@@ -56,20 +56,14 @@ void gateway_core::on_datagram(const common::net_address& from, std::span<const 
     cx_.datagram_size = bytes.size();
     auto decoded = mqttsn::decode(bytes);
     if (!decoded) {
-        ++cx_.drops[static_cast<std::size_t>(drop_reason::malformed)];
-        if (cx_.drop_log != nullptr) {
-            cx_.drop_log->drop(decoded.error(), from, bytes.size(), now);
-        }
+        cx_.count_malformed(decoded.error(), from);
         connect_flow::refuse_protocol(cx_, from, bytes, decoded.error());
     } else if (auto* enc = std::get_if<mqttsn::encapsulated>(&*decoded)) {
         // §5.5: the inner message is handled as from the wireless node.
         const endpoint node = forwarder::node_endpoint(from, *enc);
         auto inner = mqttsn::decode(enc->inner);
         if (!inner) {
-            ++cx_.drops[static_cast<std::size_t>(drop_reason::malformed)];
-            if (cx_.drop_log != nullptr) {
-                cx_.drop_log->drop(inner.error(), from, bytes.size(), now);
-            }
+            cx_.count_malformed(inner.error(), from);
         } else if (std::holds_alternative<mqttsn::encapsulated>(*inner)) {
             cx_.count_drop(drop_reason::nested_encapsulation, &node);
         } else {
@@ -232,8 +226,12 @@ void gateway_core::dispatch_to_session(const endpoint& from, packet& p, time_poi
     }
     s->last_heard = now;
     const common::session_id id = s->id;
+    bool alive = true;
     std::visit(overloaded{
-                   [&](mqttsn::willtopic& m) { connect_flow::on_willtopic(cx_, *s, m); },
+                   [&](mqttsn::willtopic& m) {
+                       connect_flow::on_willtopic(cx_, *s, m);
+                       alive = cx_.sessions.find(id) != nullptr; // a refused will topic ends it
+                   },
                    [&](mqttsn::willmsg& m) { connect_flow::on_willmsg(cx_, *s, m); },
                    [&](mqttsn::willtopicupd& m) { connect_flow::on_willtopicupd(cx_, *s, m); },
                    [&](mqttsn::willmsgupd& m) { connect_flow::on_willmsgupd(cx_, *s, m); },
@@ -249,8 +247,8 @@ void gateway_core::dispatch_to_session(const endpoint& from, packet& p, time_poi
                    [&](auto&) { cx_.count_drop(drop_reason::unexpected_type, &from); },
                },
                p);
-    if (session* still = cx_.sessions.find(id)) {
-        cx_.schedule(*still); // a flow may have ended the session
+    if (alive) {
+        cx_.schedule(*s);
     }
 }
 

@@ -1,5 +1,7 @@
 #include "gateway/outbox.hpp"
 
+#include <string>
+
 #include "gateway/forwarder.hpp"
 #include "gateway/packet_log.hpp"
 
@@ -25,7 +27,8 @@ bool outbox::send(const endpoint& to, const mqttsn::packet& p, std::string_view 
         return false;
     }
     if (packet_log::enabled()) {
-        packet_log::log_sent(who, p, topic_name);
+        const std::string address = who.empty() ? to_string(to) : std::string();
+        packet_log::log_sent(who.empty() ? std::string_view(address) : who, p, topic_name);
     }
     if (!to.via_forwarder) {
         sink_.send(to.address, bytes);

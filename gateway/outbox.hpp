@@ -21,7 +21,7 @@ public:
     explicit outbox(datagram_sink& sink);
 
     /// Encodes `p` and sends it to `to`, wrapped for a forwarder's node with `radius`; under
-    /// -v logged as sent to `who` (the ClientId, or to_string(to)), with `topic_name` for a
+    /// -v logged as sent to `who` (the ClientId; empty: to_string(to)), with `topic_name` for a
     /// PUBLISH. False, and nothing sent, when `p` does not fit a datagram.
     [[nodiscard]] bool send(const endpoint& to, const common::mqttsn::packet& p,
                             std::string_view who, std::string_view topic_name = {},

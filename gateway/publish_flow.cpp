@@ -25,19 +25,26 @@ bool is_retransmission(const session& s, std::uint16_t msg_id) {
     });
 }
 
-void hand_over(core_context& cx, session& s, std::string_view topic, mqttsn::publish& p,
-               std::uint8_t q) {
+/// The reused message for the MQTT side, filled from `p` (its data moved).
+const common::mqtt_message& to_mqtt(core_context& cx, std::string_view topic, mqttsn::publish& p,
+                                    std::uint8_t q) {
     cx.scratch.topic.assign(topic);
     cx.scratch.payload = std::move(p.data);
     cx.scratch.qos = q;
     cx.scratch.retain = p.flag.retain;
+    return cx.scratch;
+}
+
+void hand_over(core_context& cx, session& s, std::string_view topic, mqttsn::publish& p,
+               std::uint8_t q) {
+    const auto& msg = to_mqtt(cx, topic, p, q);
     if (q == 0) {
-        cx.side.publish(s.id, cx.scratch, 0); // spec-decisions rule 12: the MsgId is ignored
+        cx.side.publish(s.id, msg, 0); // spec-decisions rule 12: the MsgId is ignored
         return;
     }
     const std::uint32_t token = cx.take_token();
     s.pending.emplace_back(pending_publish{token, p.msg_id, p.topic_id, q});
-    cx.side.publish(s.id, cx.scratch, token);
+    cx.side.publish(s.id, msg, token);
 }
 
 } // namespace
@@ -124,11 +131,7 @@ void on_publish_minus_one(core_context& cx, const endpoint& from, mqttsn::publis
         cx.count_drop(drop_reason::qos_minus_one_topic, &from);
         return;
     }
-    cx.scratch.topic.assign(topic);
-    cx.scratch.payload = std::move(p.data);
-    cx.scratch.qos = 0;
-    cx.scratch.retain = p.flag.retain;
-    cx.side.publish_connectionless(cx.scratch);
+    cx.side.publish_connectionless(to_mqtt(cx, topic, p, 0));
 }
 
 void on_pubrel(core_context& cx, session& s, const mqttsn::pubrel& r) {

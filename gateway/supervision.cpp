@@ -43,7 +43,9 @@ void answer_unknown(core_context& cx, const endpoint& from) {
 
 std::optional<time_point> deadline_of(const core_settings& settings, const session& s) noexcept {
     std::optional<time_point> d = state_deadline(settings, s);
-    if (s.inflight && (!d || s.inflight->retry_at < *d)) {
+    // While another ClientId holds its address nothing is retransmitted (rule 16); binding
+    // it again re-schedules, and an overdue retransmission goes at once.
+    if (s.inflight && s.reachable && (!d || s.inflight->retry_at < *d)) {
         d = s.inflight->retry_at;
     }
     return d;
@@ -76,9 +78,6 @@ void on_timer(core_context& cx, session& s, time_point now) {
              s.state == session_state::asleep ? "has exceeded its sleep duration"
                                               : "has exceeded timeout");
         return;
-    }
-    if (s.inflight && !s.reachable && now >= s.inflight->retry_at) {
-        s.inflight->retry_at = now + cx.settings.retry_interval; // wait for its next CONNECT
     }
     cx.schedule(s);
 }
