@@ -13,6 +13,7 @@
 // tries again to write the whole state (the resync hooks) until it succeeds, logged once.
 // Loop thread only.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -150,8 +151,8 @@ public:
     void put_gateway_session(const gateway_session_row& row); ///< replaces row, topics, qos2
     void erase_gateway_session(std::string_view client_id);   ///< and its queue
     void append_gateway_message(std::string_view client_id, const gateway_queue_row& m);
-    void update_gateway_message(std::string_view client_id, std::uint64_t seq,
-                                std::uint16_t msg_id, std::uint8_t stage, bool sent_before);
+    void update_gateway_message(std::string_view client_id, std::uint64_t seq, std::uint16_t msg_id,
+                                std::uint8_t stage, bool sent_before);
     void erase_gateway_message(std::string_view client_id, std::uint64_t seq);
     void erase_gateway_queue(std::string_view client_id);
 
@@ -193,6 +194,23 @@ public:
     [[nodiscard]] bool holding() const noexcept override { return pending_; }
     void after_commit(std::function<void(bool committed)> f) override;
 
+    // --- for tests ---
+    using clock = std::chrono::steady_clock;
+    /// Replaces the clock of the once-per-second retry limit while failing.
+    void set_clock_for_test(std::function<clock::time_point()> now) { now_ = std::move(now); }
+    /// Changes max_size_bytes on the open file (PRAGMA max_page_count; 0: none), e.g. to let a
+    /// full store recover.
+    void set_max_size_for_test(std::uint64_t bytes) noexcept;
+
+private:
+    /// Only open() can make one (std::make_unique needs a public constructor).
+    struct passkey {
+        explicit passkey() = default;
+    };
+
+public:
+    explicit store(passkey /*unused*/) {}
+
 private:
     store() = default;
     // Implementation details (prepared statements, the transaction) are the implementer's.
@@ -210,6 +228,24 @@ private:
     bool failing_ = false;
     std::uint64_t failed_commits_ = 0;
     std::uint64_t commits_ = 0;
+
+    /// A write of this turn failed: commit() rolls back and reports turn_cause_.
+    bool turn_failed_ = false;
+    std::string turn_cause_;
+    std::uint64_t max_size_bytes_ = 0;
+    std::function<clock::time_point()> now_ = [] {
+        return clock::now();
+    };
+    clock::time_point last_failure_{};
+
+    template <class... Args>
+    void write(std::size_t statement, const Args&... args) noexcept;
+    bool begin_write() noexcept;
+    void limit_size(std::uint64_t bytes) noexcept;
+    void note_error(int rc) noexcept;
+    void rollback() noexcept;
+    [[nodiscard]] std::string describe(int rc) const;
+    bool finish_turn(bool committed);
 };
 
 } // namespace snbridge::common::persist
