@@ -39,6 +39,10 @@ struct open_params {
     std::optional<will_message> will;
     std::optional<std::string> username;
     std::optional<std::string> password;
+    /// The gateway restarted and restores this session from disk (docs/persistence.md): take
+    /// up what the side kept for it as it was (the built-in broker's restored session), and
+    /// answer on_open as usual. The device knows nothing of the restart.
+    bool resume = false;
 };
 
 enum class open_status : std::uint8_t {
@@ -72,6 +76,13 @@ public:
     virtual void on_unsubscribe_done(session_id id, std::uint32_t token) = 0;
     /// The MQTT side lost the session on its own (e.g. upstream refused it after reconnect).
     virtual void on_session_lost(session_id id) = 0;
+    /// Backpressure (docs/architecture.md "Custody"): whether one more on_message at `qos`
+    /// for `id` would be kept, not dropped. A side that can refuse its publisher (the
+    /// built-in broker) asks before it delivers; after a no, the gateway calls
+    /// mqtt_side::room_available(id) once it has room again. Synchronous, no side effects.
+    [[nodiscard]] virtual bool can_take(session_id /*id*/, std::uint8_t /*qos*/) const {
+        return true;
+    }
 };
 
 /// The MQTT side of every session. All calls are made on the loop thread and never block.
@@ -97,6 +108,8 @@ public:
     /// (and, where it can, queues QoS 1/2 messages, bounded) under the client id and delivers
     /// them after the next open() of that client id.
     virtual void close(session_id id, close_reason reason) = 0;
+    /// After can_take(id, ...) said no: the session has room again.
+    virtual void room_available(session_id /*id*/) {}
     /// QoS −1 publish from a connectionless sender (MQTT-SN 1.2 §6.8), sent at QoS 0.
     virtual void publish_connectionless(const mqtt_message& msg) = 0;
     /// Shutdown, after the sessions were closed: lets go of what the side holds outside the

@@ -98,6 +98,7 @@ void core_context::count_malformed(common::mqttsn::decode_error e,
 }
 
 void core_context::schedule(session& s) {
+    touch(s); // every change of a session ends with its timer being set again
     if (const auto d = supervision::deadline_of(settings, s)) {
         timers.arm(s, *d);
     }

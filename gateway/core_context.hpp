@@ -20,6 +20,7 @@
 #include "gateway/drop_counter.hpp"
 #include "gateway/outbox.hpp"
 #include "gateway/predefined_topics.hpp"
+#include "gateway/session_store.hpp"
 #include "gateway/session_table.hpp"
 #include "gateway/session_timers.hpp"
 
@@ -71,6 +72,12 @@ struct core_context {
     /// `s` is pumped (delivery::pump) at the end of the current turn, after the answers of
     /// this turn: spec-decisions rule 17 (PUBACK before the publisher's own copy).
     void pump_later(session& s);
+    /// `s` changed: with persistence on, it is written at the end of the loop turn.
+    void touch(session& s) {
+        if (journal != nullptr) {
+            journal->touch(s);
+        }
+    }
     /// A fresh non-zero token for an mqtt_side request.
     [[nodiscard]] std::uint32_t take_token() noexcept {
         last_token = last_token == 0xFFFFFFFFu ? 1u : last_token + 1u;
@@ -92,6 +99,8 @@ struct core_context {
     std::uint32_t last_token = 0;
     std::array<std::uint64_t, static_cast<std::size_t>(drop_reason::count_)> drops{};
     drop_counter* drop_log = nullptr;
+    /// The sessions on disk, with persistence on (else nullptr).
+    session_store* journal = nullptr;
     /// Reused for every message handed to the MQTT side (no allocation per PUBLISH).
     common::mqtt_message scratch;
 };

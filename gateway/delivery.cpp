@@ -94,6 +94,10 @@ void complete(core_context& cx, session& s) {
     s.queue.pop_front();
     s.inflight.reset();
     cx.pump_later(s);
+    if (s.refused_delivery && s.queue.size() < cx.settings.max_queued_messages) {
+        s.refused_delivery = false;
+        cx.side.room_available(s.id); // the publishers held back for this client go on
+    }
 }
 
 /// Sends or starts the front message; false when the caller's loop should stop.
@@ -151,7 +155,12 @@ void deliver(core_context& cx, session& s, common::mqtt_message&& msg) {
     const bool asleep = s.state == session_state::asleep;
     const std::size_t bound =
         asleep ? cx.settings.sleep_buffer_size : cx.settings.max_queued_messages;
-    if (s.queue.push(std::move(m), bound) != delivery_queue::push_result::queued) {
+    // docs/architecture.md "Custody": only a sleeping (offline) client's buffer overflows, by
+    // its oldest message; an online client's queue is asked first (gateway_core::can_take),
+    // so a full one here holds only what nobody can retry (a will, a retained message).
+    const auto policy =
+        asleep ? delivery_queue::overflow::drop_oldest : delivery_queue::overflow::drop_new;
+    if (s.queue.push(std::move(m), bound, policy) != delivery_queue::push_result::queued) {
         cx.count_drop(asleep ? drop_reason::sleep_buffer_full : drop_reason::queue_full, &s.peer);
     }
     cx.pump_later(s);

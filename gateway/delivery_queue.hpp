@@ -3,7 +3,9 @@
 // Messages from the MQTT side waiting for delivery to one client, in order: the in-flight
 // one at the front (one QoS 1/2 PUBLISH in flight per device, docs/architecture.md "Custody").
 // While the client is Asleep this is its sleep buffer (MQTT-SN 1.2 §6.14). Bounded by the caller;
-// on overflow QoS 0 messages go first.
+// on overflow QoS 0 messages go first, then (drop_oldest, a sleeping client's buffer) the oldest
+// QoS 1/2 message. With persistence on, QoS 1/2 messages carry the sequence number of their row
+// in the store, and the queue remembers the ones it let go until the store takes them.
 
 #include <cstddef>
 #include <cstdint>
@@ -27,19 +29,26 @@ struct outgoing_message {
     stage progress = stage::fresh;
     bool sent_before = false;  ///< a re-send carries DUP (§5.3.4)
     bool reregistered = false; ///< a PUBACK 0x02 already triggered one REGISTER again
+    std::uint64_t seq = 0;     ///< its row in the store; 0: not persisted (yet, or QoS 0)
 };
 
 class delivery_queue {
 public:
     enum class push_result : std::uint8_t {
         queued,
-        queued_dropped_qos0, ///< full: the oldest waiting QoS 0 message was dropped for it
-        dropped,             ///< full: the new message was dropped
+        queued_dropped_qos0,   ///< full: the oldest waiting QoS 0 message was dropped for it
+        queued_dropped_oldest, ///< full: the oldest waiting QoS 1/2 message was dropped for it
+        dropped,               ///< full: the new message was dropped
+    };
+    enum class overflow : std::uint8_t {
+        drop_new,    ///< an online client's queue: the gateway refuses before it gets here
+        drop_oldest, ///< a sleeping client's buffer: an offline session's queue overflows
     };
 
     /// Appends `m` unless `bound` messages are queued; then the oldest QoS 0 message that is
-    /// not the front (which may be in flight) makes room, else `m` itself is dropped.
-    push_result push(outgoing_message&& m, std::size_t bound);
+    /// not the front (which may be in flight) makes room, else with drop_oldest the oldest
+    /// QoS 1/2 message that is not in flight, else `m` itself is dropped.
+    push_result push(outgoing_message&& m, std::size_t bound, overflow policy = overflow::drop_new);
 
     [[nodiscard]] bool empty() const noexcept { return head_ == items_.size(); }
     [[nodiscard]] std::size_t size() const noexcept { return items_.size() - head_; }
@@ -47,11 +56,18 @@ public:
     [[nodiscard]] const outgoing_message& at(std::size_t i) const noexcept {
         return items_[head_ + i];
     }
+    [[nodiscard]] outgoing_message& at(std::size_t i) noexcept { return items_[head_ + i]; }
     void pop_front();
     void clear() noexcept;
 
+    /// Sequence numbers of persisted messages that left the queue since the last call.
+    [[nodiscard]] std::vector<std::uint64_t>& removed() noexcept { return removed_; }
+
 private:
+    void erase_at(std::size_t index);
+
     std::vector<outgoing_message> items_;
+    std::vector<std::uint64_t> removed_;
     std::size_t head_ = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "config/address.hpp"
 #include "gateway/connect_flow.hpp"
 #include "gateway/delivery.hpp"
 #include "gateway/discovery.hpp"
@@ -53,6 +54,9 @@ gateway_core::gateway_core(core_settings settings, common::mqtt_side& side, data
 void gateway_core::on_datagram(const common::net_address& from, std::span<const std::uint8_t> bytes,
                                time_point now) {
     in_turn_ = true;
+    if (journal_) {
+        journal_->hold(); // durable before acknowledged: this turn's answers wait
+    }
     cx_.datagram_size = bytes.size();
     auto decoded = mqttsn::decode(bytes);
     if (!decoded) {
@@ -147,6 +151,11 @@ void gateway_core::handle(side_event::any& ev, time_point now) {
                    [&](side_event::opened& e) {
                        if (s->state == session_state::open_wait) {
                            connect_flow::on_opened(cx_, *s, e.status, now);
+                       } else if (s->reopening) {
+                           s->reopening = false;
+                           if (e.status != common::open_status::accepted) {
+                               supervision::on_session_lost(cx_, *s);
+                           }
                        }
                    },
                    [&](side_event::message& e) { delivery::deliver(cx_, *s, std::move(e.msg)); },
@@ -162,6 +171,105 @@ void gateway_core::handle(side_event::any& ev, time_point now) {
                    [&](side_event::session_lost&) { supervision::on_session_lost(cx_, *s); },
                },
                ev);
+    if (session* again = cx_.sessions.find(id)) {
+        cx_.touch(*again);
+    }
+}
+
+bool gateway_core::can_take(common::session_id id, std::uint8_t /*qos*/) const {
+    const session* s = cx_.sessions.find(id);
+    // A sleeping client's buffer is an offline session's queue: it drops its oldest instead.
+    if (s == nullptr || s->state == session_state::asleep ||
+        s->queue.size() < cx_.settings.max_queued_messages) {
+        return true;
+    }
+    s->refused_delivery = true;
+    return false;
+}
+
+// --- persistence ----------------------------------------------------------------------------
+
+void gateway_core::attach_store(common::persist::store& store) {
+    journal_ = std::make_unique<session_store>(store, cx_.sessions);
+    cx_.journal = journal_.get();
+    cx_.sessions.set_journal(journal_.get());
+}
+
+void gateway_core::restore(const std::vector<common::persist::gateway_session_state>& sessions,
+                           time_point now) {
+    in_turn_ = true;
+    for (const auto& saved : sessions) {
+        const auto& row = saved.row;
+        endpoint ep;
+        const auto address = config::parse_address(row.peer_address);
+        if (address) {
+            ep.address = *address;
+        }
+        ep.node_id = row.node_id;
+        ep.via_forwarder = row.via_forwarder;
+        session& s = cx_.sessions.create(ep, row.client_id);
+        s.reachable = row.reachable && address.has_value();
+        s.state = static_cast<session_state>(row.state);
+        s.clean_session = row.clean_session;
+        s.keep_alive_s = row.keep_alive_s;
+        s.sleep_s = row.sleep_s;
+        s.next_msg_id = row.next_msg_id == 0 ? 1 : row.next_msg_id;
+        s.will = row.will;
+        s.qos2_received = row.qos2_received;
+        s.last_heard = now; // timers start again from the restart
+        for (const auto& t : row.topics) {
+            s.topics.restore({t.name, t.id, t.known_to_client, t.rejected});
+        }
+        for (const auto& q : saved.queue) {
+            outgoing_message m;
+            m.topic = q.message.topic;
+            m.payload = q.message.payload;
+            m.qos = q.message.qos;
+            m.retain = q.message.retain;
+            m.msg_id = q.msg_id;
+            m.progress = static_cast<outgoing_message::stage>(q.stage);
+            m.sent_before = q.sent_before;
+            m.seq = q.message.seq;
+            s.stored.last_seq = std::max(s.stored.last_seq, m.seq);
+            (void)s.queue.push(std::move(m), saved.queue.size());
+        }
+        s.queue.removed().clear();
+        // What was on disk is what is written: nothing to write again for it.
+        s.stored.digest = session_store::digest_of(s);
+        if (!s.queue.empty()) {
+            const auto& f = s.queue.front();
+            s.stored.front_seq = f.seq;
+            s.stored.front_msg_id = f.msg_id;
+            s.stored.front_stage = static_cast<std::uint8_t>(f.progress);
+            s.stored.front_sent_before = f.sent_before;
+        }
+        if (is_handshake(s.state)) {
+            // The CONNECT was not answered: the client sends it again.
+            s.state = session_state::disconnected;
+        }
+        if (s.state == session_state::awake) {
+            s.state = session_state::asleep; // §6.14: it pings again to wake
+        }
+        if (row.mqtt_open &&
+            (s.state == session_state::active || s.state == session_state::asleep)) {
+            s.mqtt_open = true;
+            s.reopening = true;
+            common::open_params p;
+            p.client_id = s.client_id;
+            p.clean_session = s.clean_session;
+            p.keep_alive_s = s.keep_alive_s;
+            p.will = s.will_to_publish();
+            p.resume = true;
+            cx_.side.open(s.id, p);
+        }
+        if (cx_.sessions.find(s.id) != nullptr) {
+            cx_.pump_later(s); // Active: the message in flight is sent again, DUP set
+            cx_.schedule(s);
+        }
+    }
+    common::log::info("Persistence: restored ", sessions.size(), " MQTT-SN session",
+                      sessions.size() == 1 ? "" : "s", ".");
+    finish_turn(now);
 }
 
 // --- datagrams ------------------------------------------------------------------------------

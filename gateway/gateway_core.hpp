@@ -15,6 +15,7 @@
 // (spec-decisions rule 17).
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -77,6 +78,16 @@ public:
     /// read drops()). `counter` must outlive the core.
     void set_drop_counter(drop_counter& counter) noexcept { cx_.drop_log = &counter; }
 
+    /// Persistence (docs/persistence.md): from here on every change of a session is written
+    /// to `store` at the end of its loop turn, and a datagram's answers wait for that commit.
+    /// `store` must outlive the core.
+    void attach_store(common::persist::store& store);
+    /// At start, after attach_store() and before any datagram: the sessions found on disk.
+    /// Sleeping clients stay Asleep with their timers started now; Active ones are re-opened
+    /// on the MQTT side (open_params::resume) and get their retransmissions at once.
+    void restore(const std::vector<common::persist::gateway_session_state>& sessions,
+                 time_point now);
+
     // datagram_handler
     void on_datagram(const common::net_address& from, std::span<const std::uint8_t> bytes,
                      time_point now) override;
@@ -102,6 +113,7 @@ public:
         post(side_event::unsubscribe_done{id, token});
     }
     void on_session_lost(common::session_id id) override { post(side_event::session_lost{id}); }
+    [[nodiscard]] bool can_take(common::session_id id, std::uint8_t qos) const override;
 
     // --- observation (tests, stats) ------------------------------------------------------
     [[nodiscard]] std::size_t session_count() const noexcept { return cx_.sessions.size(); }
@@ -131,6 +143,7 @@ private:
     void log_in(const endpoint& from, const common::mqttsn::packet& p, bool by_sender) const;
 
     core_context cx_;
+    std::unique_ptr<session_store> journal_;
     std::optional<time_point> advertise_at_;
     std::vector<side_event::any> events_;
     bool in_turn_ = false;

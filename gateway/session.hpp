@@ -123,6 +123,23 @@ struct session {
     time_point scheduled = time_point::max();
     /// Waits in the core's list of sessions to pump at the end of the turn.
     bool pump_due = false;
+    /// Restored from disk and re-opened on the MQTT side (open_params::resume): the answer
+    /// only confirms it, or ends the session.
+    bool reopening = false;
+    /// can_take() said no while the delivery queue was full: tell the MQTT side once there is
+    /// room again (mqtt_side::room_available).
+    mutable bool refused_delivery = false;
+    /// Persistence (gateway/session_store): changed in this turn, and what the store holds.
+    struct stored_state {
+        bool due = false;
+        std::uint64_t digest = 0; ///< of the session row last written (0: none)
+        std::uint64_t last_seq = 0;
+        /// The queue front as last written: its progress is the in-flight exchange.
+        std::uint64_t front_seq = 0;
+        std::uint16_t front_msg_id = 0;
+        std::uint8_t front_stage = 0;
+        bool front_sent_before = false;
+    } stored;
 
     /// §6.3, §6.4. WILLMSGUPD and WILLTOPICUPD are independent: a will message updated
     /// before any will topic is kept here with an empty topic, and is no will (has_will()).

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "common/log.hpp"
+#include "gateway/session_store.hpp"
 
 namespace snbridge::gateway {
 
@@ -75,6 +76,9 @@ void session_table::bind(session& s, const endpoint& ep) {
 }
 
 void session_table::erase(session& s) {
+    if (journal_ != nullptr) {
+        journal_->erased(s);
+    }
     if (const auto it = by_endpoint_.find(s.peer); it != by_endpoint_.end() && it->second == s.id) {
         by_endpoint_.erase(it);
     }

@@ -13,6 +13,8 @@
 
 namespace snbridge::gateway {
 
+class session_store;
+
 class session_table {
 public:
     using map = std::unordered_map<common::session_id, session>;
@@ -32,6 +34,8 @@ public:
     void bind(session& s, const endpoint& ep);
     /// Forgets `s`; the reference dies.
     void erase(session& s);
+    /// With persistence on, the store is told of every erase (also by evict_one_idle).
+    void set_journal(session_store* journal) noexcept { journal_ = journal; }
     /// Erases the Lost or Disconnected session heard from longest ago; false if none.
     bool evict_one_idle();
 
@@ -45,6 +49,7 @@ private:
     std::unordered_map<std::string_view, common::session_id> by_client_id_;
     std::unordered_map<endpoint, common::session_id, endpoint_hash> by_endpoint_;
     common::session_id next_id_ = 1;
+    session_store* journal_ = nullptr;
 };
 
 } // namespace snbridge::gateway

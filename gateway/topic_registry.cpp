@@ -1,5 +1,7 @@
 #include "gateway/topic_registry.hpp"
 
+#include <utility>
+
 namespace snbridge::gateway {
 
 const std::string* topic_registry::name_of(std::uint16_t id) const noexcept {
@@ -62,6 +64,13 @@ void topic_registry::clear_rejected() noexcept {
 void topic_registry::clear() noexcept {
     entries_.clear();
     next_id_ = 1;
+}
+
+void topic_registry::restore(entry e) {
+    if (e.id >= next_id_) {
+        next_id_ = static_cast<std::uint16_t>(e.id >= 0xFFFEu ? 1u : e.id + 1u);
+    }
+    entries_.push_back(std::move(e));
 }
 
 } // namespace snbridge::gateway

@@ -41,7 +41,10 @@ public:
     /// Every rejected name becomes wanted again (a new SUBSCRIBE).
     void clear_rejected() noexcept;
     void clear() noexcept;
+    /// Puts back an entry read from disk (docs/persistence.md); later ids are assigned after it.
+    void restore(entry e);
     [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+    [[nodiscard]] const std::vector<entry>& entries() const noexcept { return entries_; }
 
 private:
     std::vector<entry> entries_;

@@ -274,6 +274,36 @@ common::uv::udp_socket* udp_runtime::socket_for(const common::net_address& to) {
 }
 
 void udp_runtime::send(const common::net_address& to, std::span<const std::uint8_t> bytes) {
+    if (gate_ != nullptr && gate_->holding()) {
+        if (held_.empty()) {
+            gate_->after_commit([this, alive = std::weak_ptr<bool>(alive_)](bool committed) {
+                if (!alive.expired()) {
+                    release(committed);
+                }
+            });
+        }
+        held_.push_back({to, held_bytes_.size(), bytes.size()});
+        held_bytes_.insert(held_bytes_.end(), bytes.begin(), bytes.end());
+        return;
+    }
+    send_now(to, bytes);
+}
+
+void udp_runtime::release(bool committed) {
+    for (const auto& h : held_) {
+        const auto bytes = std::span<const std::uint8_t>(held_bytes_).subspan(h.offset, h.size);
+        if (committed) {
+            send_now(h.to, bytes);
+        } else {
+            // Nothing these acknowledge is on disk: the clients retransmit (§6.13).
+            drops_.drop("commit_failed", h.to, h.size, clock::now(), "persistence cannot write");
+        }
+    }
+    held_.clear();
+    held_bytes_.clear();
+}
+
+void udp_runtime::send_now(const common::net_address& to, std::span<const std::uint8_t> bytes) {
     auto* sock = socket_for(to);
     if (sock == nullptr) {
         drops_.drop("no_socket_for_family", to, bytes.size(), clock::now(),

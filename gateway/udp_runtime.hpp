@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/commit_gate.hpp"
 #include "common/net_address.hpp"
 #include "common/result.hpp"
 #include "common/uv/loop.hpp"
@@ -65,6 +66,12 @@ public:
     /// Closes every socket and the timer (the loop frees them on its next run).
     void stop() noexcept;
 
+    /// Durable before acknowledged (persistence on): while `gate` holds, unicast datagrams
+    /// wait, in order, and go after the commit; after a failed commit they are dropped
+    /// (counted "commit_failed"), so the clients retransmit. nullptr: none (the default).
+    /// `gate` must outlive the runtime.
+    void set_commit_gate(common::commit_gate* gate) noexcept { gate_ = gate; }
+
     /// The bound addresses, in listen order (the real port when the config said 0).
     [[nodiscard]] std::vector<common::net_address> local_addresses() const;
 
@@ -94,6 +101,15 @@ private:
     [[nodiscard]] bool is_own_multicast(const common::net_address& from) const;
     /// Re-reads handler.next_deadline() and (re)arms the timer when it moved earlier.
     void reschedule();
+    void send_now(const common::net_address& to, std::span<const std::uint8_t> bytes);
+    /// The commit the held datagrams waited for is over.
+    void release(bool committed);
+
+    struct held_datagram {
+        common::net_address to;
+        std::size_t offset = 0;
+        std::size_t size = 0;
+    };
 
     common::uv::loop& loop_;
     datagram_handler* handler_ = nullptr;
@@ -113,6 +129,11 @@ private:
     /// With several listeners of one family: which listener a peer last wrote to, so the
     /// answer leaves from the address the peer expects. Bounded (cleared when full).
     std::unordered_map<common::net_address, std::size_t, common::net_address_hash> peer_listener_;
+    common::commit_gate* gate_ = nullptr;
+    std::vector<held_datagram> held_;
+    std::vector<std::uint8_t> held_bytes_; ///< the held datagrams, one after the other
+    /// Tells a release callback whether this runtime still exists.
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     std::uint64_t received_ = 0;
     std::uint64_t sent_ = 0;
     std::uint64_t own_multicast_ = 0;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "common/persist/store.hpp"
 #include "common/topic.hpp"
 
 namespace snbridge::bridge::local {
@@ -17,10 +18,16 @@ struct broker_core::session {
     bool resumed = false; ///< deliveries go to the sink (else to the queue)
     std::optional<common::will_message> will;
     std::unordered_map<std::string, std::uint8_t, string_hash, std::equal_to<>> subscriptions;
-    std::deque<message_ptr> queue;
+    std::deque<queued_message> queue;
+    /// Sequence numbers of the persisted queue (common/persist): handed-back messages go
+    /// before front_seq, new ones after back_seq.
+    std::uint64_t front_seq = std::uint64_t{1} << 62;
+    std::uint64_t back_seq = std::uint64_t{1} << 62;
     std::size_t handed_back = 0; ///< leading queue entries returned by disconnect(unacked)
     std::shared_ptr<void> attachment;
     bool queue_full_logged = false;
+    /// A clean session restored from disk that no connect(resume=true) has taken yet.
+    bool restored = false;
     // Per-publish merge of overlapping subscriptions (see route()).
     std::uint64_t mark_epoch = 0;
     std::size_t mark_index = 0;
@@ -59,7 +66,8 @@ std::shared_ptr<void>* broker_core::attachment(connection_id conn) {
 }
 
 connect_result broker_core::connect(std::string_view client_id, bool clean_session,
-                                    std::optional<common::will_message> will, subscriber& sink) {
+                                    std::optional<common::will_message> will, subscriber& sink,
+                                    bool resume) {
     if (client_id.empty()) {
         ++stats_.refused_connects;
         return {.status = connect_status::invalid_client_id};
@@ -83,7 +91,13 @@ connect_result broker_core::connect(std::string_view client_id, bool clean_sessi
 
     auto it = sessions_.find(client_id);
     bool present = false;
-    if (it != sessions_.end() && clean_session) {
+    if (it != sessions_.end() && resume) {
+        // A session restored from disk, taken up again by its gateway session: it keeps its
+        // subscriptions, queue and clean flag, as if the restart had not happened.
+        it->second->restored = false;
+        clean_session = it->second->clean;
+        present = true;
+    } else if (it != sessions_.end() && clean_session) {
         erase_session(*it->second); // MQTT 3.1.1 §3.1.2.4: discard the previous session
         it = sessions_.end();
     }
@@ -102,6 +116,9 @@ connect_result broker_core::connect(std::string_view client_id, bool clean_sessi
     }
 
     session& s = *it->second;
+    if (store_ != nullptr && (!present || s.clean != clean_session)) {
+        store_->put_broker_session(s.client_id, clean_session);
+    }
     s.clean = clean_session;
     s.will = std::move(will);
     s.sink = &sink;
@@ -118,14 +135,18 @@ void broker_core::resume(connection_id conn) {
         return;
     }
     // Drain in order. A subscriber cannot re-enter, so the queue only shrinks here.
+    const bool stored = store_ != nullptr && !s->clean && !s->queue.empty();
     while (!s->queue.empty()) {
-        const message_ptr msg = std::move(s->queue.front());
+        const message_ptr msg = std::move(s->queue.front().msg);
         s->queue.pop_front();
         if (s->handed_back > 0) {
             --s->handed_back;
         }
         ++stats_.delivered;
         s->sink->deliver(msg);
+    }
+    if (stored) {
+        store_->erase_broker_queue(s->client_id); // custody passed to the connection
     }
     s->queue_full_logged = false;
     s->resumed = true;
@@ -139,6 +160,9 @@ void broker_core::detach(session& s) {
 }
 
 void broker_core::erase_session(session& s) {
+    if (store_ != nullptr) {
+        store_->erase_broker_session(s.client_id);
+    }
     for (const auto& [filter, qos] : s.subscriptions) {
         tree_.erase(filter, &s);
     }
@@ -167,7 +191,11 @@ void broker_core::disconnect(connection_id conn, common::close_reason reason,
         erase_session(*s);
     } else {
         // Handed-back messages were already in custody: they do not count against the bound.
-        s->queue.insert(s->queue.begin(), unacked.begin(), unacked.end());
+        // They go first, in the given order.
+        for (auto m = unacked.rbegin(); m != unacked.rend(); ++m) {
+            s->queue.push_front(queued_message{*m, --s->front_seq});
+            persist_queued(*s, s->queue.front());
+        }
         s->handed_back += unacked.size();
     }
     publish_will(std::move(will));
@@ -234,6 +262,9 @@ std::optional<std::uint8_t> broker_core::subscribe(connection_id conn, std::stri
         s->subscriptions.emplace(std::string(filter), granted);
     }
     tree_.insert(filter, s, granted);
+    if (store_ != nullptr) {
+        store_->put_subscription(s->client_id, filter, granted);
+    }
     return granted;
 }
 
@@ -265,6 +296,9 @@ bool broker_core::unsubscribe(connection_id conn, std::string_view filter) {
     }
     tree_.erase(filter, s);
     s->subscriptions.erase(it);
+    if (store_ != nullptr) {
+        store_->erase_subscription(s->client_id, filter);
+    }
     notify_room(); // a publisher refused for this subscription's sink may now go through
     return true;
 }
@@ -338,7 +372,9 @@ publish_status broker_core::route(const common::mqtt_message& msg, common::mqtt_
             copy->retain = true;
             stored = std::move(copy);
         }
-        if (retained_.set(msg.topic, std::move(stored)) == retained_store::set_result::full) {
+        const auto set = retained_.set(msg.topic, stored);
+        persist_retained(msg.topic, set, stored.get());
+        if (set == retained_store::set_result::full) {
             ++stats_.retained_dropped;
             common::log::warning("Retained message on '", msg.topic,
                                  "' not stored: broker.max_retained_messages (",
@@ -406,10 +442,111 @@ void broker_core::deliver_to(session& s, const message_ptr& msg, bool checked) {
         if (s.queue.size() == s.handed_back) {
             return; // a bound of 0: nothing is kept
         }
-        s.queue.erase(s.queue.begin() + static_cast<std::ptrdiff_t>(s.handed_back));
+        const auto oldest = s.queue.begin() + static_cast<std::ptrdiff_t>(s.handed_back);
+        if (store_ != nullptr && !s.clean) {
+            store_->erase_broker_message(s.client_id, oldest->seq);
+        }
+        s.queue.erase(oldest);
     }
     ++stats_.queued;
-    s.queue.push_back(msg);
+    s.queue.push_back(queued_message{msg, ++s.back_seq});
+    persist_queued(s, s.queue.back());
+}
+
+// --- persistence (common/persist, docs/persistence.md) --------------------------------------
+
+void broker_core::persist_queued(const session& s, const queued_message& q) {
+    if (store_ == nullptr || s.clean) {
+        return; // a clean session's queue lives only between connect() and resume()
+    }
+    store_->append_broker_message(s.client_id, common::persist::stored_message{
+                                                   .seq = q.seq,
+                                                   .topic = q.msg->topic,
+                                                   .payload = q.msg->payload,
+                                                   .qos = q.msg->qos,
+                                                   .retain = q.msg->retain,
+                                               });
+}
+
+void broker_core::persist_retained(std::string_view topic, retained_store::set_result set,
+                                   const common::mqtt_message* msg) {
+    if (store_ == nullptr) {
+        return;
+    }
+    switch (set) {
+    case retained_store::set_result::stored:
+    case retained_store::set_result::replaced:
+        store_->put_retained({.topic = msg->topic, .payload = msg->payload, .qos = msg->qos});
+        break;
+    case retained_store::set_result::cleared:
+        store_->erase_retained(topic);
+        break;
+    case retained_store::set_result::absent:
+    case retained_store::set_result::full:
+        break;
+    }
+}
+
+void broker_core::write_all() {
+    for (const auto& [id, s] : sessions_) {
+        store_->put_broker_session(s->client_id, s->clean);
+        for (const auto& [filter, qos] : s->subscriptions) {
+            store_->put_subscription(s->client_id, filter, qos);
+        }
+        for (const auto& q : s->queue) {
+            persist_queued(*s, q);
+        }
+    }
+    retained_.for_each([&](const message_ptr& msg) {
+        store_->put_retained({.topic = msg->topic, .payload = msg->payload, .qos = msg->qos});
+    });
+}
+
+void broker_core::attach_store(common::persist::store& store) {
+    store_ = &store;
+    store.on_resync([this] { write_all(); });
+}
+
+void broker_core::restore(const common::persist::snapshot& state) {
+    for (const auto& r : state.retained) {
+        auto msg = std::make_shared<common::mqtt_message>(common::mqtt_message{
+            .topic = r.topic, .payload = r.payload, .qos = r.qos, .retain = true});
+        retained_.set(r.topic, std::move(msg));
+    }
+    for (const auto& row : state.broker_sessions) {
+        auto fresh = std::make_unique<session>();
+        fresh->client_id = row.client_id;
+        fresh->clean = row.clean_session;
+        fresh->restored = row.clean_session;
+        session& s = *fresh;
+        sessions_.emplace(fresh->client_id, std::move(fresh));
+        for (const auto& sub : row.subscriptions) {
+            s.subscriptions.emplace(sub.filter, sub.qos);
+            tree_.insert(sub.filter, &s, sub.qos);
+        }
+        for (const auto& m : row.queue) {
+            s.queue.push_back(queued_message{
+                std::make_shared<common::mqtt_message>(common::mqtt_message{
+                    .topic = m.topic, .payload = m.payload, .qos = m.qos, .retain = m.retain}),
+                m.seq});
+            s.back_seq = std::max(s.back_seq, m.seq);
+            s.front_seq = std::min(s.front_seq, m.seq);
+        }
+    }
+}
+
+void broker_core::end_restore() {
+    // A clean session lives as long as its connection: one that no gateway session took up
+    // again was an MQTT/TCP client's, whose connection ended with the old process.
+    std::vector<session*> orphans;
+    for (auto& [id, s] : sessions_) {
+        if (s->restored) {
+            orphans.push_back(s.get());
+        }
+    }
+    for (session* s : orphans) {
+        erase_session(*s);
+    }
 }
 
 } // namespace snbridge::bridge::local

@@ -41,6 +41,11 @@
 #include "common/mqtt_side.hpp"
 #include "common/topic.hpp"
 
+namespace snbridge::common::persist {
+class store;
+struct snapshot;
+} // namespace snbridge::common::persist
+
 namespace snbridge::bridge::local {
 
 /// Bounds of the core (config keys under `broker:`; defaults here are the documented ones).
@@ -145,8 +150,11 @@ public:
     /// is published, as for a lost connection). clean_session=true discards any kept session
     /// state. Deliveries to the new connection wait until resume(), so the caller can send
     /// CONNACK first; messages published meanwhile are queued for it.
+    /// resume=true (a gateway session restored from disk, open_params::resume) takes up the
+    /// restored session of `client_id` as it was, clean flag included, instead.
     connect_result connect(std::string_view client_id, bool clean_session,
-                           std::optional<common::will_message> will, subscriber& sink);
+                           std::optional<common::will_message> will, subscriber& sink,
+                           bool resume = false);
 
     /// Starts deliveries: first the session's queued messages in order, then live traffic.
     void resume(connection_id conn);
@@ -198,6 +206,17 @@ public:
     /// Not from inside a core call.
     void notify_room();
 
+    // --- persistence (docs/persistence.md) ---
+    /// Writes every change of sessions, subscriptions, offline queues and retained messages
+    /// to `store` from here on (and all of it again when the store resyncs). `store` must
+    /// outlive the core.
+    void attach_store(common::persist::store& store);
+    /// Before any connect: the sessions (offline) and retained messages found on disk.
+    void restore(const common::persist::snapshot& state);
+    /// After the gateway took up its restored sessions (connect with resume): deletes the
+    /// restored clean sessions nobody took, the MQTT/TCP clients' of the old process.
+    void end_restore();
+
     /// A slot in the session where a connection can keep its own state (e.g. MQTT packet ids
     /// in flight) across reconnects of a persistent session. Cleared with the session.
     /// nullptr for a stale connection id.
@@ -216,6 +235,10 @@ public:
 
 private:
     struct session;
+    struct queued_message {
+        message_ptr msg;
+        std::uint64_t seq = 0; ///< its row in the store (persistent sessions)
+    };
     struct match {
         session* target = nullptr;
         std::uint8_t qos = 0;
@@ -228,6 +251,10 @@ private:
     void detach(session& s);
     void erase_session(session& s);
     void publish_will(std::optional<common::will_message> will);
+    void persist_queued(const session& s, const queued_message& q);
+    void persist_retained(std::string_view topic, retained_store::set_result set,
+                          const common::mqtt_message* msg);
+    void write_all();
 
     broker_limits limits_;
     broker_stats stats_;
@@ -241,6 +268,7 @@ private:
     std::vector<connection_id> waiting_; ///< publishers refused as congested (wait_for_room)
     bool routing_ = false;
     connection_id next_connection_ = 1;
+    common::persist::store* store_ = nullptr;
 };
 
 } // namespace snbridge::bridge::local

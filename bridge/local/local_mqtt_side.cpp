@@ -12,6 +12,9 @@ public:
         , id_(id) {}
 
     void deliver(const message_ptr& msg) override { owner_.listener_->on_message(id_, *msg); }
+    [[nodiscard]] bool can_take(std::uint8_t qos) const override {
+        return owner_.listener_->can_take(id_, qos);
+    }
     // Destroys this object: nothing may follow the call.
     void taken_over() override { owner_.on_taken_over(id_); }
 
@@ -57,7 +60,8 @@ void local_mqtt_side::open(common::session_id id, const common::open_params& par
         links_.erase(it);
     }
     auto link = std::make_unique<session_link>(*this, id);
-    const auto result = core_->connect(params.client_id, params.clean_session, params.will, *link);
+    const auto result =
+        core_->connect(params.client_id, params.clean_session, params.will, *link, params.resume);
     switch (result.status) {
     case connect_status::accepted:
         break;
@@ -128,6 +132,10 @@ void local_mqtt_side::close(common::session_id id, common::close_reason reason) 
     auto link = std::move(it->second);
     links_.erase(it);
     core_->disconnect(conn, reason);
+}
+
+void local_mqtt_side::room_available(common::session_id /*id*/) {
+    core_->notify_room(); // the TCP publishers refused because of this session read again
 }
 
 void local_mqtt_side::publish_connectionless(const common::mqtt_message& msg) {

@@ -41,6 +41,7 @@ public:
                      std::uint32_t token) override;
     void set_will(common::session_id id, std::optional<common::will_message> will) override;
     void close(common::session_id id, common::close_reason reason) override;
+    void room_available(common::session_id id) override;
     void publish_connectionless(const common::mqtt_message& msg) override;
 
 private:

@@ -27,11 +27,32 @@ struct mqtt_listener::entry final : mqtt_transport {
     bool ended = false;          ///< the stream is finished (end callback or closed)
     bool resume_pending = false; ///< conn asked request_resume()
     clock::time_point closing_since{};
+    /// Bytes waiting for the turn's commit (durable before acknowledged), and a close asked
+    /// meanwhile, done once they are out.
+    std::vector<std::uint8_t> held;
+    std::optional<bool> close_after_release;
 
     bool send(std::span<const std::uint8_t> bytes) override {
-        return !closing && stream->write(bytes) == 0;
+        if (closing) {
+            return false;
+        }
+        if (owner->gate_ != nullptr && owner->gate_->holding()) {
+            if (held.size() + bytes.size() > owner->settings_.max_write_queue_bytes) {
+                return false;
+            }
+            owner->hold(*this);
+            held.insert(held.end(), bytes.begin(), bytes.end());
+            return true;
+        }
+        return stream->write(bytes) == 0;
     }
-    void close(bool flush) override { owner->request_close(*this, flush); }
+    void close(bool flush) override {
+        if (!held.empty()) {
+            close_after_release = flush; // the answers before the close go first
+            return;
+        }
+        owner->request_close(*this, flush);
+    }
     void pause_reading() override { stream->stop_read(); }
     void request_resume() override { owner->schedule_resume(*this); }
     void deadline_moved() override {
@@ -205,6 +226,55 @@ void mqtt_listener::request_close(entry& e, bool flush) {
         e.stream->close();
         e.ended = true;
         schedule_reap();
+    }
+}
+
+void mqtt_listener::hold(entry& e) {
+    if (!e.held.empty()) {
+        return;
+    }
+    if (held_.empty()) {
+        gate_->after_commit([this, alive = std::weak_ptr<bool>(alive_)](bool committed) {
+            if (!alive.expired()) {
+                release(committed);
+            }
+        });
+    }
+    held_.push_back(e.id);
+}
+
+void mqtt_listener::release(bool committed) {
+    auto ids = std::move(held_);
+    held_.clear();
+    for (const auto id : ids) {
+        const auto it = entries_.find(id);
+        if (it == entries_.end()) {
+            continue;
+        }
+        entry& e = *it->second;
+        auto bytes = std::move(e.held);
+        e.held.clear();
+        const auto close_after = e.close_after_release;
+        e.close_after_release.reset();
+        if (e.closing) {
+            continue;
+        }
+        if (!committed) {
+            // Nothing these acknowledge is on disk. An MQTT client retransmits only after a
+            // reconnect (MQTT 3.1.1 §4.4), so the connection ends: it comes back with DUP.
+            ++stats_.commit_failures;
+            e.conn->on_transport_end();
+            request_close(e, false);
+            continue;
+        }
+        if (e.stream->write(bytes) != 0) {
+            e.conn->on_transport_end();
+            request_close(e, false);
+            continue;
+        }
+        if (close_after) {
+            request_close(e, *close_after);
+        }
     }
 }
 

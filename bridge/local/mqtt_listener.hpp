@@ -18,6 +18,7 @@
 
 #include "bridge/local/broker_core.hpp"
 #include "bridge/local/mqtt_connection.hpp"
+#include "common/commit_gate.hpp"
 #include "common/net_address.hpp"
 #include "common/result.hpp"
 #include "common/uv/loop.hpp"
@@ -36,9 +37,10 @@ namespace snbridge::bridge::local {
 
 /// Counters for logs and tests. Monotonic.
 struct mqtt_listener_stats {
-    std::uint64_t accepted = 0;     ///< TCP connections accepted
-    std::uint64_t refused_full = 0; ///< closed at once: max_connections reached
-    std::uint64_t closed = 0;       ///< connections finished and freed
+    std::uint64_t accepted = 0;        ///< TCP connections accepted
+    std::uint64_t refused_full = 0;    ///< closed at once: max_connections reached
+    std::uint64_t closed = 0;          ///< connections finished and freed
+    std::uint64_t commit_failures = 0; ///< closed because a commit failed (persistence)
 };
 
 class mqtt_listener {
@@ -65,6 +67,11 @@ public:
     [[nodiscard]] std::size_t connection_count() const noexcept { return entries_.size(); }
     [[nodiscard]] const mqtt_listener_stats& stats() const noexcept { return stats_; }
 
+    /// Durable before acknowledged (persistence on): while `gate` holds, what connections
+    /// send waits, in order, for the commit; after a failed commit those connections are
+    /// closed (their clients resend after reconnecting). `gate` must outlive the listener.
+    void set_commit_gate(common::commit_gate* gate) noexcept { gate_ = gate; }
+
     /// For start() only (public for std::make_unique).
     struct private_tag {};
     mqtt_listener(private_tag, common::uv::loop& loop, std::shared_ptr<broker_core> core,
@@ -75,6 +82,8 @@ private:
     void on_accept(std::unique_ptr<common::uv::tcp_stream> stream);
     void request_close(entry& e, bool flush);
     void schedule_reap();
+    void hold(entry& e);
+    void release(bool committed);
     void schedule_resume(entry& e);
     void resume_paused();
     void reap();
@@ -97,6 +106,9 @@ private:
         armed_; ///< when tick_timer_ fires, if it is running
     mqtt_listener_stats stats_;
     bool stopped_ = false;
+    common::commit_gate* gate_ = nullptr;
+    std::vector<std::uint64_t> held_; ///< entries with held bytes
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 } // namespace snbridge::bridge::local

@@ -45,6 +45,12 @@ public:
         match_node(root_, level_cursor(filter), true, fn);
     }
 
+    /// Calls fn(const message_ptr&) for every retained message, '$' topics included.
+    template <class Fn>
+    void for_each(Fn&& fn) const {
+        visit_below(root_, false, fn);
+    }
+
     [[nodiscard]] std::size_t size() const noexcept { return count_; }
 
 private:

@@ -646,6 +646,8 @@ result<std::unique_ptr<store>> store::open(const options& opts) {
     return s;
 }
 
+store::store(passkey /*unused*/) {}
+
 store::~store() {
     if (db_ == nullptr) {
         return;

@@ -209,10 +209,9 @@ private:
     };
 
 public:
-    explicit store(passkey /*unused*/) {}
+    explicit store(passkey /*unused*/);
 
 private:
-    store() = default;
     // Implementation details (prepared statements, the transaction) are the implementer's.
     struct statements;
 

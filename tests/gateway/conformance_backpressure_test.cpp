@@ -87,3 +87,37 @@ TEST_CASE("conformance §6.6: a full MQTT subscriber gets the MQTT-SN publisher 
     dash.on_transport_end();
     dash.detach();
 }
+
+TEST_CASE("conformance §6.6: an MQTT-SN subscriber whose queue is full holds its publisher back "
+          "(PUBACK 0x01), and its acks let the publisher on") {
+    auto s = settings();
+    s.max_queued_messages = 2;
+    world w(s);
+    // cb subscribes to a/b (SUBACK gives it the topic id) and never acks a PUBLISH.
+    w.connect(cb, "slow");
+    w.in(cb, sn({hx("12 20 00 01"), tx("a/b")}));
+    const auto suback = w.take(cb);
+    REQUIRE(suback.size() == 1);
+    w.connect(ca, "s1");
+    REQUIRE(w.reg(ca, "a/b") == 1);
+
+    // The first is in flight at cb, the second waits: the queue (2) is full.
+    for (std::uint16_t id = 1; id <= 2; ++id) {
+        w.in(ca, publish_q1(id, "m" + std::to_string(id)));
+        CHECK(w.take_to(ca) == strings{puback(id, 0x00)});
+    }
+    CHECK(w.take_to(cb).size() == 1); // PUBLISH m1
+    CHECK(w.obs.take().size() == 2);
+    // The third would be dropped at cb: congestion for the publisher, and nobody gets it.
+    w.in(ca, publish_q1(3, "m3"));
+    CHECK(w.take_to(ca) == strings{puback(3, 0x01)});
+    CHECK(w.obs.take().empty());
+    CHECK(w.core.drops(drop_reason::queue_full) == 0);
+
+    // cb acks m1 (TopicId 1, MsgId 1): m2 goes out, and there is room again.
+    w.in(cb, sn({hx("0D 00 01 00 01 00")}));
+    CHECK(w.take_to(cb).size() == 1); // PUBLISH m2
+    w.in(ca, publish_q1(3, "m3"));
+    CHECK(w.take_to(ca) == strings{puback(3, 0x00)});
+    CHECK(w.obs.take() == strings{"a/b=m3"});
+}

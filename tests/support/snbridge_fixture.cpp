@@ -1,9 +1,8 @@
 #include "tests/support/snbridge_fixture.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <stdexcept>
-
-#include "tests/support/ports.hpp"
 
 namespace snbridge::test {
 
@@ -15,12 +14,8 @@ snbridge_fixture::snbridge_fixture(std::string_view extra_yaml, std::string_view
     yaml += "\n";
     yaml += extra_yaml;
     yaml += "\n";
-    const auto file = dir_.write("snbridge.yaml", yaml);
-    proc_.emplace(binary_path("gateway/snbridge"),
-                  std::vector<std::string>{"-c", file.string(), "-v"});
-    if (!proc_->wait_for_output(" running", std::chrono::seconds(10))) {
-        throw std::runtime_error("snbridge did not start: " + proc_->output());
-    }
+    file_ = dir_.write("snbridge.yaml", yaml).string();
+    start();
 }
 
 snbridge_fixture::~snbridge_fixture() {
@@ -29,8 +24,26 @@ snbridge_fixture::~snbridge_fixture() {
     }
 }
 
+void snbridge_fixture::start() {
+    proc_.emplace(binary_path("gateway/snbridge"), std::vector<std::string>{"-c", file_, "-v"});
+    if (!proc_->wait_for_output(" running", std::chrono::seconds(10))) {
+        throw std::runtime_error("snbridge did not start: " + proc_->output());
+    }
+}
+
 std::optional<int> snbridge_fixture::stop() {
     return proc_->stop(std::chrono::seconds(10));
+}
+
+void snbridge_fixture::kill() {
+    proc_->send_signal(SIGKILL);
+    (void)proc_->wait_exit(std::chrono::seconds(10));
+}
+
+void snbridge_fixture::restart() {
+    earlier_ += proc_->output();
+    proc_.reset();
+    start();
 }
 
 } // namespace snbridge::test

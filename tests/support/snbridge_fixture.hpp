@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "tests/support/ports.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -31,9 +32,22 @@ public:
     [[nodiscard]] process& proc() noexcept { return *proc_; }
     /// SIGTERM and wait; the exit code (0 expected), nullopt when it had to be killed.
     std::optional<int> stop();
+    /// A crash: SIGKILL, nothing flushed, and wait.
+    void kill();
+    /// Starts the binary again on the same port and config (after stop() or kill()), and waits
+    /// for "running". The earlier runs' output stays in earlier_output(). Throws as the
+    /// constructor does.
+    void restart();
+    [[nodiscard]] const std::string& earlier_output() const noexcept { return earlier_; }
+    /// The fixture's own temporary directory (for state files named in extra_yaml).
+    [[nodiscard]] const temp_dir& dir() const noexcept { return dir_; }
 
 private:
+    void start();
+
     temp_dir dir_;
+    std::string file_;
+    std::string earlier_;
     std::uint16_t port_;
     std::optional<process> proc_;
 };
