@@ -106,6 +106,8 @@ void parse_upstream(section_reader& r, upstream_section& out) {
         b.read("delete_oldest", out.buffer.delete_oldest);
     });
     r.read("offline_queue_max", out.offline_queue_max, 0u, 10000000u);
+    r.read("max_unconfirmed", out.max_unconfirmed, 1u, 10000000u);
+    r.read("max_unconfirmed_total", out.max_unconfirmed_total, 1u, 100000000u);
 }
 
 } // namespace snbridge::config

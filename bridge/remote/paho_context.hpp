@@ -50,6 +50,11 @@ public:
     [[nodiscard]] std::uint64_t dropped_events() const noexcept {
         return dropped_.load(std::memory_order_relaxed);
     }
+    /// Messages handed to Paho by every link of this context and not yet confirmed by it
+    /// (upstream_link::publish). Any thread.
+    [[nodiscard]] std::atomic<std::size_t>& unconfirmed_total() noexcept {
+        return unconfirmed_total_;
+    }
     /// Uniform in [0, 1), for reconnect jitter.
     [[nodiscard]] double random_unit() noexcept;
 
@@ -76,6 +81,7 @@ public:
     void when_idle(std::function<void()> done);
 
 private:
+    std::atomic<std::size_t> unconfirmed_total_{0};
     struct retiree;
     void finish(retiree* r);
     void check_idle();

@@ -1,6 +1,7 @@
 #include "bridge/remote/upstream_link.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <limits>
 #include <mutex>
@@ -129,6 +130,18 @@ struct upstream_link::sink final : mqtt::callback, mqtt::iaction_listener {
         : ctx(c)
         , link(std::move(l)) {}
 
+    /// Publishes handed to Paho by this link and not yet confirmed (any thread).
+    std::atomic<std::size_t> unconfirmed{0};
+    /// What Paho never confirmed (a client retired with messages in flight) leaves the total.
+    ~sink() override {
+        ctx.unconfirmed_total().fetch_sub(unconfirmed.load(std::memory_order_relaxed),
+                                          std::memory_order_relaxed);
+    }
+    sink(const sink&) = delete;
+    sink& operator=(const sink&) = delete;
+    sink(sink&&) = delete;
+    sink& operator=(sink&&) = delete;
+
     void connection_lost(const std::string& cause) override {
         ctx.post([l = link, cause] {
             if (auto self = l.lock()) {
@@ -160,6 +173,13 @@ struct upstream_link::sink final : mqtt::callback, mqtt::iaction_listener {
     void on_failure(const mqtt::token& tok) override { report(tok, false); }
 
     void report(const mqtt::token& tok, bool ok) {
+        if (tok.get_type() == mqtt::token::Type::PUBLISH) {
+            unconfirmed.fetch_sub(1, std::memory_order_relaxed);
+            ctx.unconfirmed_total().fetch_sub(1, std::memory_order_relaxed);
+        }
+        if (tok.get_user_context() == nullptr) {
+            return; // QoS 0 fire and forget: only counted
+        }
         op_result r;
         r.ok = ok;
         r.rc = tok.get_return_code();
@@ -497,8 +517,40 @@ void upstream_link::on_op_done(std::uint64_t op, const op_result& r) {
     }
 }
 
+bool upstream_link::has_room() {
+    const auto mine = sink_->unconfirmed.load(std::memory_order_relaxed);
+    const auto all = ctx_.unconfirmed_total().load(std::memory_order_relaxed);
+    if (mine < options_.max_unconfirmed && all < options_.max_unconfirmed_total) {
+        if (mine <= options_.max_unconfirmed / 2) {
+            full_logged_ = false; // the episode is over
+        }
+        return true;
+    }
+    if (!full_logged_) {
+        full_logged_ = true;
+        common::log::warning(
+            "Upstream ", params_.log_name, ": ", mine, " messages (", all,
+            " in all) not yet confirmed by the broker, bound ",
+            mine >= options_.max_unconfirmed
+                ? common::log::cat("upstream.max_unconfirmed (", options_.max_unconfirmed, ")")
+                : common::log::cat("upstream.max_unconfirmed_total (",
+                                   options_.max_unconfirmed_total, ")"),
+            " reached: refusing QoS 1/2 (congestion) and dropping QoS 0 "
+            "until it catches up.");
+    }
+    return false;
+}
+
 void upstream_link::publish(const common::mqtt_message& msg, std::function<void(bool)> done) {
     if (state_ == state::stopped) {
+        if (done) {
+            done(false);
+        }
+        return;
+    }
+    if (!has_room()) {
+        // docs/architecture.md "Custody": backpressure, not an unbounded queue inside Paho.
+        ++refused_;
         if (done) {
             done(false);
         }
@@ -508,14 +560,18 @@ void upstream_link::publish(const common::mqtt_message& msg, std::function<void(
         mqtt::make_message(msg.topic, msg.payload.data(), msg.payload.size(), msg.qos, msg.retain);
     const bool was_connected = state_ == state::connected;
     std::uint64_t op = 0;
+    sink_->unconfirmed.fetch_add(1, std::memory_order_relaxed);
+    ctx_.unconfirmed_total().fetch_add(1, std::memory_order_relaxed);
     try {
         if (!done) {
-            client_->publish(m);
+            client_->publish(m, nullptr, *sink_); // confirmed (counted) by the sink
             return;
         }
         op = add_op(pending_op{op_kind::publish, std::move(done), {}});
         client_->publish(m, op_context(op), *sink_);
     } catch (const mqtt::exception& e) {
+        sink_->unconfirmed.fetch_sub(1, std::memory_order_relaxed);
+        ctx_.unconfirmed_total().fetch_sub(1, std::memory_order_relaxed);
         common::log::warning("Upstream ", params_.log_name, ": publish to '", msg.topic,
                              "' refused: ", paho_error_text(e.get_return_code()));
         if (op != 0) {
@@ -612,6 +668,10 @@ void upstream_link::unsubscribe(const std::string& filter, std::function<void(bo
             }
         }
     }
+}
+
+std::size_t upstream_link::unconfirmed() const noexcept {
+    return sink_->unconfirmed.load(std::memory_order_relaxed);
 }
 
 void upstream_link::stop(std::optional<common::mqtt_message> last_words) {

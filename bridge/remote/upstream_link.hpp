@@ -104,6 +104,10 @@ public:
     [[nodiscard]] bool unreachable() const noexcept { return unreachable_; }
     [[nodiscard]] bool ever_connected() const noexcept { return ever_connected_; }
     [[nodiscard]] const std::string& client_id() const noexcept { return params_.client_id; }
+    /// Publishes refused (QoS 1/2) or dropped (QoS 0) at upstream_options::max_unconfirmed.
+    [[nodiscard]] std::uint64_t refused_publishes() const noexcept { return refused_; }
+    /// Messages handed to Paho and not confirmed yet (any thread may change it).
+    [[nodiscard]] std::size_t unconfirmed() const noexcept;
 
 private:
     struct sink;
@@ -122,6 +126,8 @@ private:
         std::string message; ///< Paho's failure text (connect only)
     };
 
+    /// Whether one more message may be handed to Paho (logs once per episode when not).
+    [[nodiscard]] bool has_room();
     void connect_now();
     void schedule_reconnect();
     void on_op_done(std::uint64_t op, const op_result& r);
@@ -146,6 +152,8 @@ private:
     bool tls_tracing_ = false; ///< counted in the process-wide TLS trace (upstream_link.cpp)
     std::string last_advice_;  ///< the failure line logged last (connect_advice.hpp)
     std::uint64_t next_op_ = 1;
+    std::uint64_t refused_ = 0;
+    bool full_logged_ = false;
     std::unordered_map<std::uint64_t, pending_op> ops_;
 };
 

@@ -32,6 +32,8 @@ upstream_options options_from(const config::upstream_section& cfg) {
     o.mqtt_version = cfg.protocol == config::mqtt_version::v5 ? 5 : 4;
     o.clean_session = cfg.clean_session;
     o.offline_queue_max = cfg.offline_queue_max;
+    o.max_unconfirmed = cfg.max_unconfirmed;
+    o.max_unconfirmed_total = cfg.max_unconfirmed_total;
     return o;
 }
 

@@ -59,6 +59,13 @@ struct upstream_options {
     bool clean_session = false;
     /// Aggregating: QoS 1/2 messages kept per closed CleanSession=0 session.
     std::size_t offline_queue_max = 1000;
+    /// Messages handed to Paho and not yet confirmed by it (QoS 0 written to the socket, QoS
+    /// 1/2 acknowledged, or held in its offline buffer), per connection and over all of them
+    /// (docs/architecture.md "Custody"). Beyond either bound a QoS 1/2 publish is refused
+    /// (the device gets PUBACK 0x01) and QoS 0 is dropped, counted: Paho's own queues are
+    /// never allowed to grow without bound.
+    std::size_t max_unconfirmed = 1000;
+    std::size_t max_unconfirmed_total = 20000;
 };
 
 /// The `upstream:` config section as options.

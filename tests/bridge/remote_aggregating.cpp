@@ -276,3 +276,45 @@ TEST_CASE("remote aggregating: MQTT 5 upstream (mqtt_version: 5)") {
     CHECK(f.rec.messages_of(1)[0].qos == 2);
     CHECK(broker.count("as gw-agg (p5") == 1); // Mosquitto: protocol version 5
 }
+
+TEST_CASE("remote aggregating: what Paho has not confirmed is bounded (upstream.max_unconfirmed): "
+          "beyond it QoS 1 is refused, not queued") {
+    test::remote_broker broker(true);
+    auto opts = options_for(broker);
+    opts.max_unconfirmed = 3;
+    fixture f(opts);
+    REQUIRE(run_until(
+        f.loop, [&] { return f.side->upstream_connected(); }, 10s));
+    f.open(1, "sensor");
+    broker.stop();
+    REQUIRE(run_until(
+        f.loop, [&] { return !f.side->upstream_connected(); }, 10s));
+    // Three go into Paho's send-while-disconnected buffer (custody: acked); the fourth and a
+    // QoS 0 one find the bound reached.
+    for (std::uint32_t token = 1; token <= 4; ++token) {
+        f.side->publish(1, test::text_message("bound/m", "m" + std::to_string(token), 1), token);
+    }
+    f.side->publish(1, test::text_message("bound/q0", "x", 0), 0);
+    REQUIRE(run_until(
+        f.loop, [&] { return f.rec.published.size() == 4; }, 10s));
+    CHECK(f.rec.published.at(1) == true);
+    CHECK(f.rec.published.at(2) == true);
+    CHECK(f.rec.published.at(3) == true);
+    CHECK(f.rec.published.at(4) == false); // -> PUBACK 0x01 at the device
+
+    // Back up: Paho sends the three, confirms them, and there is room again.
+    broker.start();
+    REQUIRE(run_until(
+        f.loop, [&] { return f.side->upstream_connected(); }, 15s));
+    std::uint32_t token = 4;
+    REQUIRE(run_until(
+        f.loop,
+        [&] {
+            ++token;
+            f.side->publish(1, test::text_message("bound/m", "again", 1), token);
+            run_until(
+                f.loop, [&] { return f.rec.published.count(token) == 1; }, 2s);
+            return f.rec.published.count(token) == 1 && f.rec.published.at(token);
+        },
+        15s));
+}
