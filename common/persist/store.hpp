@@ -209,7 +209,7 @@ private:
     };
 
 public:
-    explicit store(passkey /*unused*/) {}
+    explicit store(passkey /*unused*/);
 
 private:
     store() = default;
