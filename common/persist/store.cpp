@@ -1048,6 +1048,8 @@ bool store::commit() {
     }
     if (turn_failed_) {
         rollback();
+        // Only a real attempt restarts the one-second wait (refused turns do not).
+        last_failure_ = now_();
     }
     return finish_turn(!turn_failed_);
 }
@@ -1063,7 +1065,6 @@ bool store::finish_turn(bool committed) {
         }
     } else {
         ++failed_commits_;
-        last_failure_ = now_();
         if (!failing_) {
             failing_ = true;
             log::error("Persistence: ", path_, ": ",
