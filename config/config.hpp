@@ -13,12 +13,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/address_prefix.hpp"
 #include "common/net_address.hpp"
+#include "common/persist/store.hpp"
 #include "common/result.hpp"
 
 namespace snbridge::config {
@@ -218,6 +220,25 @@ struct log_section {
     bool operator==(const log_section&) const = default;
 };
 
+/// `persistence:` the state file (docs/persistence.md). Present only when `path` is set: off
+/// when the section is absent or `path: ~`.
+struct persistence_section {
+    /// The SQLite file (its directory must exist; the file is created).
+    std::string path;
+    /// full: survives a power cut; normal: survives a crash of the process only.
+    common::persist::sync_mode sync = common::persist::sync_mode::full;
+    common::persist::bad_file_policy on_bad_file = common::persist::bad_file_policy::fail;
+    /// Upper bound of the file in bytes; 0: none.
+    std::uint64_t max_size = 0;
+
+    bool operator==(const persistence_section&) const = default;
+
+    /// What common::persist::store::open takes.
+    [[nodiscard]] common::persist::options store_options() const {
+        return {.path = path, .sync = sync, .on_bad_file = on_bad_file, .max_size_bytes = max_size};
+    }
+};
+
 /// The whole configuration. A default-constructed value is the built-in default.
 struct config {
     gateway_section gateway;
@@ -228,6 +249,7 @@ struct config {
     topics_section topics;
     clients_section clients;
     log_section log;
+    std::optional<persistence_section> persistence; ///< empty: persistence off
 
     bool operator==(const config&) const = default;
 };

@@ -17,6 +17,8 @@ void parse_broker(section_reader& r, broker_section& out);
 void parse_topics(section_reader& r, topics_section& out);
 void parse_clients(section_reader& r, clients_section& out);
 void parse_log(section_reader& r, log_section& out);
+/// Sets `out` only when the section turns persistence on (a path that is not ~).
+void parse_persistence(section_reader& r, std::optional<persistence_section>& out);
 
 /// Checks that need more than one section (e.g. a mode that needs an upstream), after all
 /// sections are read. In config/config.cpp.

@@ -8,8 +8,8 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <span>
 #include <sqlite3.h>
+#include <sys/statvfs.h>
 #include <system_error>
 #include <type_traits>
 #include <unistd.h>
@@ -238,6 +238,21 @@ std::uint64_t column_seq(sqlite3_stmt* st, int i) {
     return column<std::uint64_t>(st, i);
 }
 
+/// The directory the file is in, as the user wrote it ("." for a bare name).
+std::string directory_of(const std::string& path) {
+    const auto dir = fs::path(path).parent_path();
+    return dir.empty() ? std::string(".") : dir.string();
+}
+
+/// Whether the file system of `path` has a megabyte free: then SQLITE_FULL means max_size.
+bool disk_has_room(const std::string& path) {
+    struct statvfs fsinfo {};
+    if (::statvfs(directory_of(path).c_str(), &fsinfo) != 0) {
+        return false;
+    }
+    return static_cast<std::uint64_t>(fsinfo.f_bavail) * fsinfo.f_frsize >= 1024 * 1024;
+}
+
 /// A read statement of load(), finalized when it goes.
 class query {
 public:
@@ -262,7 +277,9 @@ public:
         rc_ = sqlite3_step(st_);
         return rc_ == SQLITE_ROW;
     }
-    [[nodiscard]] bool failed() const noexcept { return rc_ != SQLITE_DONE && rc_ != SQLITE_ROW; }
+    [[nodiscard]] bool failed() const noexcept {
+        return rc_ != SQLITE_OK && rc_ != SQLITE_DONE && rc_ != SQLITE_ROW;
+    }
 
 private:
     sqlite3_stmt* st_ = nullptr;
@@ -290,12 +307,6 @@ struct open_problem {
     std::string cause;
     bool bad_content = false;
 };
-
-/// The directory the file is in, as the user wrote it ("." for a bare name).
-std::string directory_of(const std::string& path) {
-    const auto dir = fs::path(path).parent_path();
-    return dir.empty() ? std::string(".") : dir.string();
-}
 
 /// The filesystem checks, before SQLite sees the file (SQLite's own error for them is "unable
 /// to open database file", which does not say what to fix). access() is asked rather than
@@ -437,6 +448,11 @@ std::optional<open_problem> check_content(sqlite3* db, const std::string& path,
             return classify(db, sqlite3_errcode(db), path);
         }
         if (result != "ok") {
+            // "*** in database main ***\nPage 9: ..." -> "Page 9: ...", one line.
+            if (const std::string head = "*** in database main ***\n"; result.starts_with(head)) {
+                result.erase(0, head.size());
+            }
+            std::replace(result.begin(), result.end(), '\n', ' ');
             if (auto t = truncation(path); !t.empty()) {
                 return open_problem{"the file is truncated or corrupt (" + result + "; " + t + ")",
                                     true};
@@ -507,11 +523,52 @@ std::optional<open_problem> migrate(sqlite3* db, const std::string& path, std::i
     return std::nullopt;
 }
 
-/// Opens and checks the file; on success `out` is the connection, set up and migrated.
-std::optional<open_problem> open_checked(const options& opts, sqlite3*& out) {
+/// FILE.bad-YYYYmmddTHHMMSS (UTC), with .N added when that name is taken.
+std::string bad_name(const std::string& path) {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &utc);
+    std::string name = path + ".bad-" + stamp;
+    std::error_code ec;
+    for (int n = 1; fs::exists(name, ec); ++n) {
+        name = path + ".bad-" + stamp + "." + std::to_string(n);
+    }
+    return name;
+}
+
+/// Renames the file and its -wal/-journal/-shm to `to` (+ the same suffixes).
+std::optional<std::string> move_aside(const std::string& path, const std::string& to) {
+    std::error_code ec;
+    fs::rename(path, to, ec);
+    if (ec) {
+        return "cannot rename it to " + to + " (" + ec.message() + ")";
+    }
+    for (const char* suffix : {"-wal", "-journal", "-shm"}) {
+        if (fs::exists(path + suffix, ec)) {
+            fs::rename(path + suffix, to + suffix, ec);
+        }
+    }
+    return std::nullopt;
+}
+
+/// Keeps FILE-wal when the connection closes (SQLite removes it otherwise, even beside a
+/// file it could not read): a refused file is left as it was found.
+void keep_wal(sqlite3* db, bool keep) {
+    int on = keep ? 1 : 0;
+    sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
+}
+
+/// Opens and checks the file; on success `out` is the connection, set up and migrated. A bad
+/// file is renamed to `moved_to` when that is not null (before SQLite lets go of its -wal).
+std::optional<open_problem> open_checked(const options& opts, sqlite3*& out,
+                                         std::string* moved_to) {
     if (auto p = check_filesystem(opts.path)) {
         return p;
     }
+    std::error_code ec;
+    const bool had_wal = fs::exists(opts.path + "-wal", ec);
     sqlite3* db = nullptr;
     const int rc =
         sqlite3_open_v2(opts.path.c_str(), &db,
@@ -520,6 +577,7 @@ std::optional<open_problem> open_checked(const options& opts, sqlite3*& out) {
         if (rc != SQLITE_OK) {
             return classify(db, rc, opts.path);
         }
+        keep_wal(db, true);
         // Exclusive before WAL: the WAL index then lives in this process's memory (no -shm
         // file), and the lock taken by the first read is held until close, so a second
         // snbridge on the same file is refused.
@@ -552,40 +610,24 @@ std::optional<open_problem> open_checked(const options& opts, sqlite3*& out) {
         return migrate(db, opts.path, version);
     }();
     if (problem) {
+        if (problem->bad_content && moved_to != nullptr) {
+            *moved_to = bad_name(opts.path);
+            if (auto why = move_aside(opts.path, *moved_to)) {
+                problem->cause += "; " + *why;
+                problem->bad_content = false;
+            }
+        }
         sqlite3_close(db);
+        // An empty -wal that only this attempt made goes again.
+        const std::string wal =
+            (moved_to != nullptr && !moved_to->empty() ? *moved_to : opts.path) + "-wal";
+        if (!had_wal && fs::exists(wal, ec) && fs::file_size(wal, ec) == 0) {
+            fs::remove(wal, ec);
+        }
         return problem;
     }
+    keep_wal(db, false);
     out = db;
-    return std::nullopt;
-}
-
-/// FILE.bad-YYYYmmddTHHMMSS (UTC), with .N added when that name is taken.
-std::string bad_name(const std::string& path) {
-    const std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    gmtime_r(&now, &utc);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &utc);
-    std::string name = path + ".bad-" + stamp;
-    std::error_code ec;
-    for (int n = 1; fs::exists(name, ec); ++n) {
-        name = path + ".bad-" + stamp + "." + std::to_string(n);
-    }
-    return name;
-}
-
-/// Renames the file and its -wal/-journal/-shm to `to` (+ the same suffixes).
-std::optional<std::string> move_aside(const std::string& path, const std::string& to) {
-    std::error_code ec;
-    fs::rename(path, to, ec);
-    if (ec) {
-        return "cannot rename it to " + to + " (" + ec.message() + ")";
-    }
-    for (const char* suffix : {"-wal", "-journal", "-shm"}) {
-        if (fs::exists(path + suffix, ec)) {
-            fs::rename(path + suffix, to + suffix, ec);
-        }
-    }
     return std::nullopt;
 }
 
@@ -617,20 +659,20 @@ struct store::statements {
     }
 };
 
+store::store(passkey /*unused*/) {}
+
 result<std::unique_ptr<store>> store::open(const options& opts) {
     if (opts.path.empty()) {
         return fail(error{"persistence: the path is empty"});
     }
     sqlite3* db = nullptr;
-    auto problem = open_checked(opts, db);
-    if (problem && problem->bad_content && opts.on_bad_file == bad_file_policy::move_aside) {
-        const auto to = bad_name(opts.path);
-        if (auto why = move_aside(opts.path, to)) {
-            return fail(error{opts.path + ": " + problem->cause + "; " + *why});
-        }
-        log::warning("Persistence: ", opts.path, ": ", problem->cause, "; moved it to ", to,
+    std::string moved_to;
+    const bool move = opts.on_bad_file == bad_file_policy::move_aside;
+    auto problem = open_checked(opts, db, move ? &moved_to : nullptr);
+    if (problem && problem->bad_content && move) {
+        log::warning("Persistence: ", opts.path, ": ", problem->cause, "; moved it to ", moved_to,
                      " and started a fresh one");
-        problem = open_checked(opts, db);
+        problem = open_checked(opts, db, nullptr);
     }
     if (problem) {
         return fail(error{opts.path + ": " + problem->cause});
@@ -846,8 +888,7 @@ void store::rollback() noexcept {
 std::string store::describe(int rc) const {
     switch (rc & 0xff) {
     case SQLITE_FULL:
-        if (max_size_bytes_ > 0 &&
-            pragma_int(db_, "page_count", 0) + 1 >= pragma_int(db_, "max_page_count", 0)) {
+        if (max_size_bytes_ > 0 && disk_has_room(path_)) {
             return "the file reached max_size (" + std::to_string(max_size_bytes_) + " bytes)";
         }
         return "disk full";
@@ -1009,6 +1050,8 @@ bool store::commit() {
     }
     if (turn_failed_) {
         rollback();
+        // Only a real attempt restarts the one-second wait (refused turns do not).
+        last_failure_ = now_();
     }
     return finish_turn(!turn_failed_);
 }
@@ -1024,7 +1067,6 @@ bool store::finish_turn(bool committed) {
         }
     } else {
         ++failed_commits_;
-        last_failure_ = now_();
         if (!failing_) {
             failing_ = true;
             log::error("Persistence: ", path_, ": ",
