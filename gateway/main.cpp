@@ -17,6 +17,8 @@
 #include "bridge/local/mqtt_listener.hpp"
 #include "bridge/mqtt_side_factory.hpp"
 #include "common/log.hpp"
+#include "common/persist/store.hpp"
+#include "common/persist/turn_commit.hpp"
 #include "common/uv/loop.hpp"
 #include "common/uv/signal_handle.hpp"
 #include "common/uv/socket_address.hpp"
@@ -160,12 +162,37 @@ int run(const options& opt, cfg::config config) {
 
     uv::loop loop;
     gw::drop_counter drops;
+    // docs/persistence.md: the state file is opened (and checked) before anything listens.
+    namespace persist = snbridge::common::persist;
+    std::unique_ptr<persist::store> store;
+    persist::snapshot saved;
+    if (config.persistence) {
+        auto opened = persist::store::open(config.persistence->store_options());
+        if (!opened) {
+            print_errors(opened.error().message, true);
+            return 1;
+        }
+        store = std::move(*opened);
+        auto loaded = store->load();
+        if (!loaded) {
+            print_errors(loaded.error().message, true);
+            return 1;
+        }
+        saved = std::move(*loaded);
+        log::info("Persistence: ", store->path(), " (", saved.gateway_sessions.size(),
+                  " MQTT-SN sessions, ", saved.broker_sessions.size(), " broker sessions, ",
+                  saved.retained.size(), " retained messages).");
+    }
     // The MQTT side for `mode:` (the built-in broker by default).
     std::shared_ptr<snbridge::bridge::local::broker_core> broker;
     auto side = snbridge::bridge::make_mqtt_side(config, loop, broker);
     if (!side) {
         print_errors(side.error().message, true);
         return 1;
+    }
+    if (broker && store) {
+        broker->restore(saved); // before any client can connect
+        broker->attach_store(*store);
     }
     std::unique_ptr<snbridge::bridge::local::mqtt_listener> mqtt_listener;
     if (broker && !config.broker.mqtt_listen.empty()) {
@@ -176,6 +203,7 @@ int run(const options& opt, cfg::config config) {
             return 1;
         }
         mqtt_listener = std::move(*started);
+        mqtt_listener->set_commit_gate(store.get());
     }
     gw::udp_runtime runtime(loop, drops, runtime_options(config));
     gw::gateway_core handler(gw::settings_from(config), **side, runtime,
@@ -184,6 +212,17 @@ int run(const options& opt, cfg::config config) {
     if (auto started = runtime.start(handler); !started) {
         print_errors(started.error().message, true);
         return 1;
+    }
+    std::optional<persist::turn_commit> committer;
+    if (store) {
+        runtime.set_commit_gate(store.get());
+        handler.attach_store(*store);
+        handler.restore(saved.gateway_sessions, gw::clock::now());
+        if (broker) {
+            broker->end_restore();
+        }
+        saved = {};
+        committer.emplace(loop, *store);
     }
 
     bool stopping = false;
@@ -195,6 +234,12 @@ int run(const options& opt, cfg::config config) {
         }
         stopping = true;
         log::notice("Received ", signum == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down.");
+        if (store) {
+            // What is on disk stays as it is: the shutdown below only tears the sessions
+            // down in memory, and the next start restores them.
+            store->commit();
+            store->freeze();
+        }
         handler.shutdown(gw::clock::now());
         runtime.stop();
         if (mqtt_listener) {

@@ -688,8 +688,6 @@ result<std::unique_ptr<store>> store::open(const options& opts) {
     return s;
 }
 
-store::store(passkey /*unused*/) {}
-
 store::~store() {
     if (db_ == nullptr) {
         return;
