@@ -462,6 +462,9 @@ struct report {
     std::uint64_t retransmits = 0;
     std::uint64_t gave_up = 0;
     std::uint64_t send_errors = 0;
+    /// QoS 1/2 sensor PUBLISHes acknowledged with return code 0, and refused (0x01 congestion).
+    std::uint64_t acked = 0;
+    std::uint64_t rejected = 0;
     double setup_s = 0;
     double connect_p50 = 0, connect_p99 = 0, connect_max = 0;
     std::size_t connect_samples = 0;
@@ -498,6 +501,11 @@ void print_table(const report& r) {
                 static_cast<unsigned long long>(r.delivered),
                 static_cast<unsigned long long>(r.expected),
                 static_cast<double>(r.delivered) / r.duration, loss);
+    if (r.qos > 0) {
+        std::printf("acknowledged    %llu with 0x00, %llu refused (congestion)\n",
+                    static_cast<unsigned long long>(r.acked),
+                    static_cast<unsigned long long>(r.rejected));
+    }
     std::printf("duplicates      %llu   retransmits %llu   gave up %llu   send errors %llu\n",
                 static_cast<unsigned long long>(r.duplicates),
                 static_cast<unsigned long long>(r.retransmits),
@@ -529,6 +537,7 @@ void print_json(const report& r) {
         "\"offered\":%llu,\"offered_rate\":%.1f,\"expected\":%llu,\"delivered\":%llu,"
         "\"delivered_rate\":%.1f,\"loss\":%.6f,\"duplicates\":%llu,\"retransmits\":%llu,"
         "\"gave_up\":%llu,\"send_errors\":%llu,\"disconnects\":%llu,\"wakes\":%llu,"
+        "\"acked\":%llu,\"rejected\":%llu,"
         "\"latency_ms\":{\"p50\":%.4f,\"p99\":%.4f,\"p999\":%.4f,\"max\":%.4f,\"samples\":%zu}",
         r.mode.c_str(), r.sensors, r.ready, r.qos, r.payload, r.rate, r.duration, r.setup_s,
         r.connect_p50, r.connect_p99, r.connect_max, r.connect_samples,
@@ -539,6 +548,7 @@ void print_json(const report& r) {
         static_cast<unsigned long long>(r.retransmits), static_cast<unsigned long long>(r.gave_up),
         static_cast<unsigned long long>(r.send_errors),
         static_cast<unsigned long long>(r.disconnects), static_cast<unsigned long long>(r.wakes),
+        static_cast<unsigned long long>(r.acked), static_cast<unsigned long long>(r.rejected),
         r.p50, r.p99, r.p999, r.pmax, r.samples);
     if (r.gw) {
         std::printf(",\"gateway\":{\"cpu_percent\":%.2f,\"rss_kb\":%llu,\"peak_rss_kb\":%llu,"
@@ -864,6 +874,8 @@ int main(int argc, char** argv) {
     r.duplicates = fc.duplicates + ms.duplicates.load();
     r.retransmits = fc.retransmits;
     r.gave_up = fc.gave_up;
+    r.acked = fc.acked;
+    r.rejected = fc.rejected;
     r.send_errors = fc.send_errors;
     r.wakes = fc.wakes;
     r.disconnects = fc.disconnects;
