@@ -517,7 +517,7 @@ TEST_CASE("persist::store: freeze - later writes are ignored, earlier ones still
     CHECK(retained_topics(load_ok(*s)) == std::vector<std::string>{"before"});
 }
 
-TEST_CASE("persist::store: WAL without -shm while open; a clean close leaves no -wal") {
+TEST_CASE("persist::store: WAL without -shm while open, and a clean close leaves no -wal") {
     const test::temp_dir dir;
     const auto path = dir.file("snbridge.db");
     {
@@ -537,7 +537,7 @@ TEST_CASE("persist::store: WAL without -shm while open; a clean close leaves no 
     CHECK(retained_topics(load_ok(*s)) == std::vector<std::string>{"t", "u"});
 }
 
-TEST_CASE("persist::store: sync modes open; an empty or untouched SQLite file gets schema v1") {
+TEST_CASE("persist::store: sync modes open, and an empty or untouched SQLite file gets schema v1") {
     const test::temp_dir dir;
     for (const auto mode : {sync_mode::full, sync_mode::normal}) {
         const auto path = dir.file(mode == sync_mode::full ? "full.db" : "normal.db");
@@ -816,7 +816,7 @@ TEST_CASE("persist::store: every bad file gives one error naming the file and th
     }
 }
 
-TEST_CASE("persist::store: move_aside renames a bad file and starts a fresh one; locks and "
+TEST_CASE("persist::store: move_aside renames a bad file and starts a fresh one - locks and "
           "permissions still fail") {
     for (const auto& c : bad_file_table()) {
         CAPTURE(c.name);
