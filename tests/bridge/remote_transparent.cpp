@@ -127,7 +127,7 @@ TEST_CASE("remote transparent: CleanSession=0 keeps the broker session across cl
     CHECK(test::text_of(f.rec.messages_of(1)[0]) == "wake");
 }
 
-TEST_CASE("remote transparent: broker down -> congestion; after restart devices connect") {
+TEST_CASE("remote transparent: broker down -> congestion, after restart devices connect") {
     auto broker = std::make_unique<test::remote_broker>();
     auto opts = options_for(*broker);
     fixture f(opts);

@@ -76,7 +76,7 @@ TEST_CASE("spec-decisions rule 17: a QoS 1 publisher subscribed to its own topic
     CHECK(w.take(ca) == strings{"04 0F 00 06", "08 0C 20 00 01 00 02 79"});
 }
 
-TEST_CASE("§6.5 §6.10: REGISTER of a name that is no valid MQTT topic name gets REGACK 0x02; "
+TEST_CASE("§6.5 §6.10: REGISTER of a name that is no valid MQTT topic name gets REGACK 0x02, "
           "PUBLISH on it never gets congestion") {
     world w;
     w.connect(ca, "s1");
@@ -210,7 +210,7 @@ TEST_CASE("§5.2.1 spec-decisions rule 10: Paho's PUBLISH with 255 octets after 
 
 namespace snbridge::gateway::test {
 
-TEST_CASE("§6.1: no ADVERTISE while the MQTT side is not connected to its server; the first "
+TEST_CASE("§6.1: no ADVERTISE while the MQTT side is not connected to its server, the first "
           "follows within 5 s of the reconnect") {
     core_settings s = quiet_settings();
     s.advertise_interval_s = 900;

@@ -180,7 +180,7 @@ TEST_CASE("conformance §5.2.1 spec-decisions rule 10: the gateway uses the 3-oc
 }
 
 TEST_CASE(
-    "conformance §6.10: gateway QoS 0 PUBLISH has MsgId 0x0000; QoS 1 retransmitted with DUP") {
+    "conformance §6.10: gateway QoS 0 PUBLISH has MsgId 0x0000, QoS 1 retransmitted with DUP") {
     world w;
     w.connect(ca, "s1");
     w.in(ca, sn({hx("12 22 00 01"), tx("ab")})); // SUBSCRIBE QoS 1 short "ab"

@@ -112,7 +112,7 @@ TEST_CASE(
     CHECK(sc.take(addr_a) == strings{"03 02 07"});
 }
 
-TEST_CASE("SEARCHGW with gwinfo_unicast off: multicast only; foreign ADVERTISE/GWINFO ignored") {
+TEST_CASE("SEARCHGW with gwinfo_unicast off: multicast only, foreign ADVERTISE/GWINFO ignored") {
     auto cfg = quiet_settings();
     cfg.gwinfo_unicast = false;
     scenario sc(cfg);
@@ -171,7 +171,7 @@ TEST_CASE("malformed and nested-encapsulated datagrams are dropped, counted, una
     CHECK(sc.core.drops(drop_reason::unexpected_type) == 1);
 }
 
-TEST_CASE("WILLTOPICUPD / WILLMSGUPD replace the will; an empty WILLTOPICUPD deletes it (§6.4)") {
+TEST_CASE("WILLTOPICUPD / WILLMSGUPD replace the will, an empty WILLTOPICUPD deletes it (§6.4)") {
     scenario sc;
     sc.connect(addr_a, "s1");
     // Length 06, WILLTOPICUPD 1A, Flags 30 (QoS 1, retain), "w/t"

@@ -71,7 +71,7 @@ TEST_CASE(
     CHECK(sc.core.session_count() == 1);
 }
 
-TEST_CASE("max_clients reached: CONNACK 0x01 (congestion); a disconnected session is evicted") {
+TEST_CASE("max_clients reached: CONNACK 0x01 (congestion), a disconnected session is evicted") {
     auto cfg = quiet_settings();
     cfg.max_clients = 2;
     scenario sc(cfg);
@@ -102,7 +102,7 @@ TEST_CASE("the MQTT side's answer decides the CONNACK: congestion 0x01, refused 
     CHECK(sc.core.session_count() == 0);
 }
 
-TEST_CASE("an asynchronous on_open: CONNACK only when it arrives; a repeated CONNECT waits") {
+TEST_CASE("an asynchronous on_open: CONNACK only when it arrives, a repeated CONNECT waits") {
     scenario sc;
     sc.side.auto_open.reset();
     sc.in(addr_a, hx("08 04 04 01 00 3C 73 31"));
@@ -153,7 +153,7 @@ TEST_CASE("a CONNECT from a new address rebinds the session (architecture.md Ide
 }
 
 TEST_CASE(
-    "spec-decisions rule 15: a second CONNECT is a new connection; CleanSession=1 drops topics") {
+    "spec-decisions rule 15: a second CONNECT is a new connection, CleanSession=1 drops topics") {
     scenario sc;
     sc.connect(addr_a, "s1");
     sc.in(addr_a, cat({hx("09 0A 00 00 00 01"), tx("a/b")})); // REGISTER a/b

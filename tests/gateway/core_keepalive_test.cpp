@@ -9,7 +9,7 @@ using namespace snbridge::gateway;
 using namespace snbridge::gateway::test;
 using strings = std::vector<std::string>;
 
-TEST_CASE("PINGREQ -> PINGRESP; with or without ClientId (§6.11)") {
+TEST_CASE("PINGREQ -> PINGRESP, with or without ClientId (§6.11)") {
     scenario sc;
     sc.connect(addr_a, "s1");
     sc.in(addr_a, hx("02 16"));
@@ -42,7 +42,7 @@ TEST_CASE("§6.14 Active -> Lost: keep-alive 10 s is supervised at 15 s (§7.2: 
     CHECK(sc.take(addr_a) == strings{"02 18"}); // rule 14: connect again
 }
 
-TEST_CASE("keep-alive above one minute gets +10 % (§7.2); 0 is not supervised") {
+TEST_CASE("keep-alive above one minute gets +10 % (§7.2), 0 is not supervised") {
     scenario sc;
     sc.connect(addr_a, "s1", 100, false);
     sc.connect(addr_b, "s2", 0);

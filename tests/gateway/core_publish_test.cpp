@@ -19,7 +19,7 @@ core_settings with_predefined() {
 
 } // namespace
 
-TEST_CASE("REGISTER -> REGACK with a per-session id; the same name keeps its id (§6.5)") {
+TEST_CASE("REGISTER -> REGACK with a per-session id, the same name keeps its id (§6.5)") {
     scenario sc;
     sc.connect(addr_a, "s1");
     sc.connect(addr_b, "s2");
@@ -36,7 +36,7 @@ TEST_CASE("REGISTER -> REGACK with a per-session id; the same name keeps its id 
     CHECK(sc.take(addr_b) == strings{"07 0B 00 01 00 01 00"});
 }
 
-TEST_CASE("REGISTER beyond max_topics_per_client: REGACK 0x01; wildcards: REGACK 0x02") {
+TEST_CASE("REGISTER beyond max_topics_per_client: REGACK 0x01, wildcards: REGACK 0x02") {
     auto cfg = quiet_settings();
     cfg.max_topics_per_client = 1;
     scenario sc(cfg);
@@ -55,7 +55,7 @@ TEST_CASE("spec-decisions rule 3: REGISTER of a predefined name returns a normal
     CHECK(sc.take(addr_a) == strings{"07 0B 00 01 00 01 00"});
 }
 
-TEST_CASE("PUBLISH QoS 0 on a registered id goes to the MQTT side; nothing comes back") {
+TEST_CASE("PUBLISH QoS 0 on a registered id goes to the MQTT side, nothing comes back") {
     scenario sc;
     sc.connect(addr_a, "s1");
     sc.in(addr_a, cat({hx("09 0A 00 00 00 01"), tx("a/b")}));
@@ -80,7 +80,7 @@ TEST_CASE("spec-decisions rule 12: a QoS 0 PUBLISH with a non-zero MsgId is acce
     CHECK(sc.side.publishes.size() == 1);
 }
 
-TEST_CASE("PUBLISH QoS 1: PUBACK once the MQTT side has taken it; empty and binary payloads") {
+TEST_CASE("PUBLISH QoS 1: PUBACK once the MQTT side has taken it, empty and binary payloads") {
     scenario sc;
     sc.side.auto_publish = false;
     sc.connect(addr_a, "s1");

@@ -175,7 +175,8 @@ TEST_CASE("Awake, no ack after N_retry retransmissions: back to Asleep, message 
     CHECK(sc.take(addr_a) == strings{"02 17"});
 }
 
-TEST_CASE("sleep buffer overflow: QoS 0 dropped first, then new messages; counted") {
+TEST_CASE("sleep buffer overflow: QoS 0 dropped first, then the oldest message, counted "
+          "(an offline session's queue, docs/architecture.md Custody)") {
     auto cfg = quiet_settings();
     cfg.sleep_buffer_size = 3;
     scenario sc(cfg);
@@ -185,16 +186,17 @@ TEST_CASE("sleep buffer overflow: QoS 0 dropped first, then new messages; counte
     sc.message("s1", "t/a", "c", 2);
     sc.message("s1", "t/a", "d", 1); // full: QoS 0 "b" goes
     sc.message("s1", "t/a", "e", 0); // full of QoS 1/2: the QoS 0 newcomer goes
-    sc.message("s1", "t/a", "f", 1); // full of QoS 1/2: dropped too
+    sc.message("s1", "t/a", "f", 1); // full of QoS 1/2: the oldest, "a", goes
     CHECK(sc.core.drops(drop_reason::sleep_buffer_full) == 3);
     CHECK(sc.core.find_session("s1")->queue.size() == 3);
     sc.in(addr_a, cat({hx("04 16"), tx("s1")}));
-    CHECK(sc.take(addr_a) == strings{"08 0C 20 00 01 00 01 61"});
-    sc.in(addr_a, hx("07 0D 00 01 00 01 00"));
-    CHECK(sc.take(addr_a) == strings{"08 0C 40 00 01 00 02 63"});
-    sc.in(addr_a, hx("04 0F 00 02"));
-    sc.in(addr_a, hx("04 0E 00 02"));
-    CHECK(sc.take(addr_a) == strings{"04 10 00 02", "08 0C 20 00 01 00 03 64"});
+    CHECK(sc.take(addr_a) == strings{"08 0C 40 00 01 00 01 63"});
+    sc.in(addr_a, hx("04 0F 00 01"));
+    CHECK(sc.take(addr_a) == strings{"04 10 00 01"});
+    sc.in(addr_a, hx("04 0E 00 01"));
+    CHECK(sc.take(addr_a) == strings{"08 0C 20 00 01 00 02 64"});
+    sc.in(addr_a, hx("07 0D 00 01 00 02 00"));
+    CHECK(sc.take(addr_a) == strings{"08 0C 20 00 01 00 03 66"});
     sc.in(addr_a, hx("07 0D 00 01 00 03 00"));
     CHECK(sc.take(addr_a) == strings{"02 17"});
 }

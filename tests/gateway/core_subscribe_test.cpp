@@ -26,7 +26,7 @@ TEST_CASE("SUBSCRIBE by name: SUBACK with its topic id, then PUBLISH on it witho
     CHECK(sc.take(addr_a) == strings{"09 0C 00 00 01 00 00 76 32"}); // QoS 0: MsgId 0
 }
 
-TEST_CASE("granted QoS comes from the MQTT side; failure is SUBACK 0x03") {
+TEST_CASE("granted QoS comes from the MQTT side, failure is SUBACK 0x03") {
     scenario sc;
     sc.connect(addr_a, "s1");
     sc.side.grant_cap = 0;
@@ -71,7 +71,7 @@ TEST_CASE("a REGISTER rejected by the client drops that message (§6.10)") {
     CHECK(sc.core.drops(drop_reason::register_rejected) == 1);
 }
 
-TEST_CASE("SUBSCRIBE by predefined id and short name; PUBLISH uses the same topic id type") {
+TEST_CASE("SUBSCRIBE by predefined id and short name, PUBLISH uses the same topic id type") {
     auto cfg = quiet_settings();
     cfg.predefined = {{0x0102, "home/garden/fountain/2"}};
     scenario sc(cfg);
@@ -117,7 +117,7 @@ TEST_CASE("retained messages delivered from inside subscribe() follow the SUBACK
     CHECK(sc.take(addr_a) == strings{"08 13 00 00 01 00 01 00", "08 0C 10 00 01 00 00 72"});
 }
 
-TEST_CASE("one QoS 1/2 message in flight at a time; the rest wait in order") {
+TEST_CASE("one QoS 1/2 message in flight at a time, the rest wait in order") {
     scenario sc;
     sc.connect(addr_a, "s1");
     sc.in(addr_a, cat({hx("08 12 40 00 01"), tx("a/b")}));
@@ -139,7 +139,7 @@ TEST_CASE("one QoS 1/2 message in flight at a time; the rest wait in order") {
 }
 
 TEST_CASE(
-    "spec-decisions rule 8: T_retry 10 s, N_retry 5, DUP set; then the client is Lost + will") {
+    "spec-decisions rule 8: T_retry 10 s, N_retry 5, DUP set, then the client is Lost + will") {
     scenario sc;
     sc.connect(addr_a, "s1", 600);
     sc.in(addr_a, cat({hx("08 12 20 00 01"), tx("a/b")}));

@@ -30,7 +30,7 @@ TEST_CASE("drop_counter: counts per reason and in total") {
           "Dropped 4 datagrams: qos_minus_one_not_allowed 1, reserved_type 1, truncated 2.");
 }
 
-TEST_CASE("drop_counter: logging is rate-limited per reason and per window; counting is not") {
+TEST_CASE("drop_counter: logging is rate-limited per reason and per window, counting is not") {
     drop_counter drops({.lines_per_window = 3, .window = 10s});
     const auto t0 = drop_counter::clock::time_point{} + 1h;
     for (int i = 0; i < 100; ++i) {

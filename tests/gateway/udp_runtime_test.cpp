@@ -192,7 +192,7 @@ TEST_CASE("udp_runtime: a bind error names the address and the reason") {
 }
 
 TEST_CASE("udp_runtime: discovery multicast on loopback (IPv4): SEARCHGW to the group reaches "
-          "the handler; GWINFO goes to the group with TTL = radius, and unicast") {
+          "the handler, GWINFO goes to the group with TTL = radius, and unicast") {
     common::uv::loop l;
     recording_handler h;
     gateway::drop_counter drops;

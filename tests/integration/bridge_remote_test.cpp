@@ -358,7 +358,7 @@ TEST_CASE("bridge: outage drill, 500 QoS 1 messages through a broker restart") {
     }
 }
 
-TEST_CASE("bridge: TLS with user name and password; a wrong CA fails with a clear log line") {
+TEST_CASE("bridge: TLS with user name and password, a wrong CA fails with a clear log line") {
     test::mosquitto broker({.users = {{"gw", "pw"}}, .tls = true});
     const std::string tls_upstream = "  uri: \"" + broker.tls_uri() +
                                      "\"\n  username: gw\n  password: pw\n"

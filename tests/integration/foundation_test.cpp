@@ -138,7 +138,7 @@ TEST_CASE(
     CHECK(p.output().find("Received SIGINT, shutting down.") != std::string::npos);
 }
 
-TEST_CASE("snbridge -c FILE -p PORT: port 0 in the file, -p overrides it; log.verbose from the "
+TEST_CASE("snbridge -c FILE -p PORT: port 0 in the file, -p overrides it, log.verbose from the "
           "file") {
     test::temp_dir dir;
     const auto port = test::free_udp_port();
