@@ -1,78 +1,65 @@
 #include "gateway/delivery_queue.hpp"
 
-#include <iterator>
 #include <utility>
 
 namespace snbridge::gateway {
 
 delivery_queue::push_result delivery_queue::push(outgoing_message&& m, std::size_t bound,
                                                  overflow policy) {
+    // The front may be in flight: it is pinned, never dropped, unless it has not been sent.
+    // It still counts: `bound` is every message held.
+    const std::size_t pinned =
+        !q_.empty() && q_.front().progress != outgoing_message::stage::fresh ? 1 : 0;
+    q_.set_pinned(pinned);
+    q_.set_bound(bound >= pinned ? bound - pinned : 0, policy == overflow::drop_oldest
+                                                           ? common::custody_overflow::drop_oldest
+                                                           : common::custody_overflow::refuse);
     push_result r = push_result::queued;
-    if (size() >= bound) {
-        if (m.qos == 0 || bound == 0) {
+    if (q_.full() && bound > 0) {
+        if (m.qos == 0) {
+            q_.refuse();
             return push_result::dropped;
         }
-        // The front may be in flight: never drop it, unless it has not been sent.
-        const std::size_t first =
-            items_[head_].progress == outgoing_message::stage::fresh ? head_ : head_ + 1;
-        std::size_t victim = items_.size();
-        for (std::size_t i = first; i < items_.size(); ++i) {
-            if (items_[i].qos == 0) {
-                victim = i;
+        for (std::size_t i = q_.pinned(); i < q_.size(); ++i) {
+            if (q_[i].qos == 0) {
+                q_.erase_at(i); // QoS 0 goes first (it carries no seq: nothing to remember)
                 r = push_result::queued_dropped_qos0;
                 break;
             }
         }
-        if (victim == items_.size() && policy == overflow::drop_oldest && first < items_.size()) {
-            victim = first;
-            r = push_result::queued_dropped_oldest;
+    }
+    outgoing_message dropped;
+    switch (q_.push(std::move(m), &dropped)) {
+    case common::custody_push::queued:
+        return r;
+    case common::custody_push::queued_dropped_oldest:
+        if (dropped.seq != 0) {
+            removed_.push_back(dropped.seq);
         }
-        if (victim == items_.size()) {
-            return push_result::dropped;
-        }
-        erase_at(victim);
+        return push_result::queued_dropped_oldest;
+    case common::custody_push::refused:
+        break;
     }
-    items_.push_back(std::move(m));
-    return r;
-}
-
-void delivery_queue::erase_at(std::size_t index) {
-    if (index == head_) {
-        pop_front();
-        return;
-    }
-    if (items_[index].seq != 0) {
-        removed_.push_back(items_[index].seq);
-    }
-    items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(index));
+    return push_result::dropped;
 }
 
 void delivery_queue::pop_front() {
-    if (empty()) {
+    if (q_.empty()) {
         return;
     }
-    if (items_[head_].seq != 0) {
-        removed_.push_back(items_[head_].seq);
+    if (q_.front().seq != 0) {
+        removed_.push_back(q_.front().seq);
     }
-    items_[head_] = outgoing_message{};
-    ++head_;
-    if (head_ == items_.size()) {
-        items_.clear();
-        head_ = 0;
-    } else if (head_ >= 16 && head_ * 2 >= items_.size()) {
-        items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
-        head_ = 0;
-    }
+    q_.pop_front();
 }
 
 void delivery_queue::clear() noexcept {
-    for (std::size_t i = head_; i < items_.size(); ++i) {
-        if (items_[i].seq != 0) {
-            removed_.push_back(items_[i].seq);
+    for (const auto& m : q_) {
+        if (m.seq != 0) {
+            removed_.push_back(m.seq);
         }
     }
-    items_.clear();
-    head_ = 0;
+    q_.clear();
 }
 
 } // namespace snbridge::gateway

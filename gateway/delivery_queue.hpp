@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "common/custody_queue.hpp"
+
 namespace snbridge::gateway {
 
 /// One message on its way to the client, with its delivery progress.
@@ -50,25 +52,22 @@ public:
     /// QoS 1/2 message that is not in flight, else `m` itself is dropped.
     push_result push(outgoing_message&& m, std::size_t bound, overflow policy = overflow::drop_new);
 
-    [[nodiscard]] bool empty() const noexcept { return head_ == items_.size(); }
-    [[nodiscard]] std::size_t size() const noexcept { return items_.size() - head_; }
-    [[nodiscard]] outgoing_message& front() noexcept { return items_[head_]; }
-    [[nodiscard]] const outgoing_message& at(std::size_t i) const noexcept {
-        return items_[head_ + i];
-    }
-    [[nodiscard]] outgoing_message& at(std::size_t i) noexcept { return items_[head_ + i]; }
+    [[nodiscard]] bool empty() const noexcept { return q_.empty(); }
+    [[nodiscard]] std::size_t size() const noexcept { return q_.size(); }
+    [[nodiscard]] outgoing_message& front() noexcept { return q_.front(); }
+    [[nodiscard]] const outgoing_message& at(std::size_t i) const noexcept { return q_[i]; }
+    [[nodiscard]] outgoing_message& at(std::size_t i) noexcept { return q_[i]; }
     void pop_front();
     void clear() noexcept;
 
     /// Sequence numbers of persisted messages that left the queue since the last call.
     [[nodiscard]] std::vector<std::uint64_t>& removed() noexcept { return removed_; }
+    /// What the queue took and let go (common/custody_queue).
+    [[nodiscard]] const common::custody_counters& stats() const noexcept { return q_.stats(); }
 
 private:
-    void erase_at(std::size_t index);
-
-    std::vector<outgoing_message> items_;
+    common::custody_queue<outgoing_message> q_;
     std::vector<std::uint64_t> removed_;
-    std::size_t head_ = 0;
 };
 
 } // namespace snbridge::gateway

@@ -4,6 +4,7 @@
 #include <array>
 #include <utility>
 
+#include "common/custody_queue.hpp"
 #include "common/log.hpp"
 #include "common/persist/store.hpp"
 #include "common/topic.hpp"
@@ -18,14 +19,14 @@ struct broker_core::session {
     bool resumed = false; ///< deliveries go to the sink (else to the queue)
     std::optional<common::will_message> will;
     std::unordered_map<std::string, std::uint8_t, string_hash, std::equal_to<>> subscriptions;
-    std::deque<queued_message> queue;
+    /// Offline (or not yet resumed): QoS 1/2 for the client, oldest dropped when full;
+    /// handed-back messages are pinned at the front (docs/architecture.md "Custody").
+    common::custody_queue<queued_message> queue;
     /// Sequence numbers of the persisted queue (common/persist): handed-back messages go
     /// before front_seq, new ones after back_seq.
     std::uint64_t front_seq = std::uint64_t{1} << 62;
     std::uint64_t back_seq = std::uint64_t{1} << 62;
-    std::size_t handed_back = 0; ///< leading queue entries returned by disconnect(unacked)
     std::shared_ptr<void> attachment;
-    bool queue_full_logged = false;
     /// A clean session restored from disk that no connect(resume=true) has taken yet.
     bool restored = false;
     // Per-publish merge of overlapping subscriptions (see route()).
@@ -109,6 +110,7 @@ connect_result broker_core::connect(std::string_view client_id, bool clean_sessi
             return {.status = connect_status::server_full};
         }
         auto fresh = std::make_unique<session>();
+        fresh->queue.set_bound(limits_.max_queued_messages, common::custody_overflow::drop_oldest);
         fresh->client_id = std::string(client_id);
         it = sessions_.emplace(fresh->client_id, std::move(fresh)).first;
     } else {
@@ -136,19 +138,13 @@ void broker_core::resume(connection_id conn) {
     }
     // Drain in order. A subscriber cannot re-enter, so the queue only shrinks here.
     const bool stored = store_ != nullptr && !s->clean && !s->queue.empty();
-    while (!s->queue.empty()) {
-        const message_ptr msg = std::move(s->queue.front().msg);
-        s->queue.pop_front();
-        if (s->handed_back > 0) {
-            --s->handed_back;
-        }
+    for (auto& q : s->queue.take_all()) {
         ++stats_.delivered;
-        s->sink->deliver(msg);
+        s->sink->deliver(q.msg);
     }
     if (stored) {
         store_->erase_broker_queue(s->client_id); // custody passed to the connection
     }
-    s->queue_full_logged = false;
     s->resumed = true;
 }
 
@@ -193,10 +189,9 @@ void broker_core::disconnect(connection_id conn, common::close_reason reason,
         // Handed-back messages were already in custody: they do not count against the bound.
         // They go first, in the given order.
         for (auto m = unacked.rbegin(); m != unacked.rend(); ++m) {
-            s->queue.push_front(queued_message{*m, --s->front_seq});
+            s->queue.push_front_pinned(queued_message{*m, --s->front_seq});
             persist_queued(*s, s->queue.front());
         }
-        s->handed_back += unacked.size();
     }
     publish_will(std::move(will));
     notify_room(); // a full sink may have gone: let refused publishers try again
@@ -429,27 +424,25 @@ void broker_core::deliver_to(session& s, const message_ptr& msg, bool checked) {
     if (s.sink == nullptr && msg->qos == 0) {
         return; // MQTT 3.1.1 §3.1.2.4: only QoS 1/2 must be kept for an offline client
     }
-    if (s.queue.size() - s.handed_back >= limits_.max_queued_messages) {
-        // docs/architecture.md "Custody": only an offline persistent session's queue overflows,
-        // dropping its oldest message (handed-back ones excepted: they were in flight, not queued).
+    // docs/architecture.md "Custody": only an offline persistent session's queue overflows,
+    // dropping its oldest message (handed-back ones excepted: they were in flight, not queued).
+    queued_message dropped;
+    const auto r = s.queue.push(queued_message{msg, ++s.back_seq}, &dropped);
+    if (r != common::custody_push::queued) {
         ++stats_.queue_dropped;
-        if (!s.queue_full_logged) {
-            s.queue_full_logged = true;
+        if (s.queue.overflow_episode_started()) {
             common::log::warning("Client ", s.client_id,
                                  ": queue full (broker.max_queued_messages ",
                                  limits_.max_queued_messages, "), dropping oldest messages.");
         }
-        if (s.queue.size() == s.handed_back) {
+        if (r == common::custody_push::queued_dropped_oldest && store_ != nullptr && !s.clean) {
+            store_->erase_broker_message(s.client_id, dropped.seq);
+        }
+        if (r == common::custody_push::refused) {
             return; // a bound of 0: nothing is kept
         }
-        const auto oldest = s.queue.begin() + static_cast<std::ptrdiff_t>(s.handed_back);
-        if (store_ != nullptr && !s.clean) {
-            store_->erase_broker_message(s.client_id, oldest->seq);
-        }
-        s.queue.erase(oldest);
     }
     ++stats_.queued;
-    s.queue.push_back(queued_message{msg, ++s.back_seq});
     persist_queued(s, s.queue.back());
 }
 
@@ -515,6 +508,7 @@ void broker_core::restore(const common::persist::snapshot& state) {
     }
     for (const auto& row : state.broker_sessions) {
         auto fresh = std::make_unique<session>();
+        fresh->queue.set_bound(limits_.max_queued_messages, common::custody_overflow::drop_oldest);
         fresh->client_id = row.client_id;
         fresh->clean = row.clean_session;
         fresh->restored = row.clean_session;
@@ -525,7 +519,7 @@ void broker_core::restore(const common::persist::snapshot& state) {
             tree_.insert(sub.filter, &s, sub.qos);
         }
         for (const auto& m : row.queue) {
-            s.queue.push_back(queued_message{
+            (void)s.queue.push(queued_message{
                 std::make_shared<common::mqtt_message>(common::mqtt_message{
                     .topic = m.topic, .payload = m.payload, .qos = m.qos, .retain = m.retain}),
                 m.seq});

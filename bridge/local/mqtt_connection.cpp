@@ -5,6 +5,7 @@
 #include <memory>
 #include <unordered_set>
 
+#include "common/custody_queue.hpp"
 #include "common/log.hpp"
 #include "common/mqtt/framer.hpp"
 
@@ -24,7 +25,9 @@ struct outbound {
 
 struct mqtt_connection::session_state {
     std::deque<outbound> inflight;
-    std::deque<message_ptr> queue;
+    /// Waiting behind the in-flight window; bounded by max_queued, refusing when full (the
+    /// core asks can_take() first, docs/architecture.md "Custody").
+    common::custody_queue<message_ptr> queue;
     /// Incoming QoS 2 packet ids answered with PUBREC and awaiting PUBREL (method B of
     /// MQTT 3.1.1 §4.3.3: the message was published on receipt). At most 65535 ids.
     std::unordered_set<std::uint16_t> awaiting_pubrel;
@@ -377,6 +380,7 @@ void mqtt_connection::handle_connect(mqtt::connect&& c, clock::time_point now) {
     const bool resumed = session_ != nullptr;
     if (!resumed) {
         session_ = new_session_state();
+        session_->queue.set_bound(settings_.max_queued, common::custody_overflow::refuse);
         if (att != nullptr) {
             *att = session_;
         }
@@ -463,7 +467,7 @@ void mqtt_connection::handle_unsubscribe(const mqtt::unsubscribe& u) {
 
 bool mqtt_connection::full() const noexcept {
     return session_ && session_->inflight.size() >= settings_.max_inflight &&
-           session_->queue.size() >= settings_.max_queued;
+           session_->queue.full();
 }
 
 void mqtt_connection::progress(bool was_full, clock::time_point now) {
@@ -537,18 +541,22 @@ void mqtt_connection::pump() {
            s.inflight.size() < settings_.max_inflight) {
         message_ptr msg = std::move(s.queue.front());
         s.queue.pop_front();
-        const auto id = next_packet_id();
-        s.inflight.push_back(
-            outbound{.packet_id = id, .qos = msg->qos, .released = false, .msg = msg});
-        send_publish(*msg, msg->qos, id, false);
+        send_outbound(std::move(msg));
     }
+}
+
+void mqtt_connection::send_outbound(message_ptr msg) {
+    const auto id = next_packet_id();
+    session_->inflight.push_back(
+        outbound{.packet_id = id, .qos = msg->qos, .released = false, .msg = msg});
+    send_publish(*msg, msg->qos, id, false);
 }
 
 void mqtt_connection::deliver(const message_ptr& msg) {
     if (state_ != state::connected || taken_over_) {
         // Closing: QoS 1/2 stay with a persistent session for the next connection.
-        if (session_ && msg->qos > 0 && session_->queue.size() < settings_.max_queued) {
-            session_->queue.push_back(msg);
+        if (session_ && msg->qos > 0) {
+            (void)session_->queue.push(message_ptr(msg)); // full: counted by the queue
         }
         return;
     }
@@ -566,8 +574,11 @@ void mqtt_connection::deliver(const message_ptr& msg) {
         }
         return;
     }
-    session_->queue.push_back(msg);
-    pump();
+    if (session_->queue.empty() && session_->inflight.size() < settings_.max_inflight) {
+        send_outbound(msg); // room in the window: the queue is for what waits behind it
+    } else {
+        (void)session_->queue.push(message_ptr(msg)); // not full: checked above
+    }
     if (full() && !full_since_ && !stuck_check_pending_) {
         stuck_check_pending_ = true;
         out_.deadline_moved();

@@ -164,6 +164,8 @@ private:
     void progress(bool was_full, clock::time_point now);
     void refuse(common::mqtt::connack_code rc);
     void send(const common::mqtt::packet& p);
+    /// Puts `msg` in flight with a fresh packet id and sends it.
+    void send_outbound(message_ptr msg);
     void send_publish(const common::mqtt_message& msg, std::uint8_t qos, std::uint16_t id,
                       bool dup);
     void pump();

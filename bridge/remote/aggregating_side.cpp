@@ -91,13 +91,15 @@ void aggregating_side::on_upstream_message(const common::mqtt_message& msg) {
         } else if (r.qos > 0) {
             // A closed CleanSession=0 session: keep QoS 1/2 for its next open (bounded).
             auto& q = s->second.offline;
-            if (q.size() >= options_.offline_queue_max) {
-                q.pop_front();
+            q.set_bound(options_.offline_queue_max, common::custody_overflow::drop_oldest);
+            if (q.push(std::move(copy)) != common::custody_push::queued) {
                 ++dropped_offline_;
-                common::log::warning("Upstream: offline queue of ", r.member,
-                                     " full; dropped its oldest message");
+                if (q.overflow_episode_started()) {
+                    common::log::warning("Upstream: offline queue of ", r.member, " full (",
+                                         "upstream.offline_queue_max ", options_.offline_queue_max,
+                                         "), dropping its oldest messages.");
+                }
             }
-            q.push_back(std::move(copy));
         }
     }
 }
@@ -134,8 +136,7 @@ void aggregating_side::open(common::session_id id, const common::open_params& pa
     s.clean_session = params.clean_session;
     s.will = params.will;
     open_[id] = params.client_id;
-    auto backlog = std::move(s.offline);
-    s.offline.clear();
+    auto backlog = s.offline.take_all();
     listener_->on_open(id, common::open_status::accepted, present);
     for (const auto& m : backlog) {
         listener_->on_message(id, m);

@@ -21,6 +21,7 @@
 #include "bridge/remote/subscription_table.hpp"
 #include "bridge/remote/upstream_link.hpp"
 #include "bridge/remote/upstream_options.hpp"
+#include "common/custody_queue.hpp"
 #include "common/mqtt_side.hpp"
 #include "common/result.hpp"
 #include "common/uv/loop.hpp"
@@ -71,7 +72,7 @@ private:
         std::uint64_t generation = 0;
         bool clean_session = true;
         std::optional<common::will_message> will;
-        std::deque<common::mqtt_message> offline; ///< QoS 1/2 while closed
+        common::custody_queue<common::mqtt_message> offline; ///< QoS 1/2 while closed
     };
 
     [[nodiscard]] const std::string* client_of(common::session_id id) const;
