@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -137,6 +138,14 @@ common::result<config> load_string(std::string_view text, std::string_view name)
     parse(text, cfg, diag);
     if (!diag.empty()) {
         return common::fail(common::error{diag.text()});
+    }
+    // docs/persistence.md "Restart": with persistence on, Paho's send-while-disconnected buffer
+    // is kept on disk too, beside the state file, unless upstream.buffer.persistence_dir names
+    // another directory.
+    if (cfg.persistence && cfg.mode != gateway_mode::broker &&
+        cfg.upstream.buffer.persistence_dir.empty()) {
+        cfg.upstream.buffer.persistence_dir =
+            (std::filesystem::path(cfg.persistence->path).parent_path() / "paho").string();
     }
     return cfg;
 }
