@@ -213,6 +213,13 @@ TEST_CASE("snbridge --check-config: valid and invalid files") {
         {"gatway:\n  id: 1\n", ":1:1:", "gatway"},
         {"mqttsn:\n  listen: [\"localhost:1883\"]\n", ":2:", "mqttsn.listen"},
         {"mqttsn: [\n", ":", "YAML syntax error"},
+        // Files the start would open (issue 13 point 5): missing or not a file.
+        {"mode: transparent\nupstream:\n  uri: \"ssl://127.0.0.1:8883\"\n  tls:\n"
+         "    ca_file: /nonexistent/ca.pem\n",
+         ":5:", "upstream.tls.ca_file"},
+        {"mode: transparent\nupstream:\n  uri: \"ssl://127.0.0.1:8883\"\n  tls:\n"
+         "    cert_file: /etc\n",
+         ":5:", "is a directory"},
     };
     for (const auto& row : rows) {
         CAPTURE(row.text);
@@ -229,6 +236,13 @@ TEST_CASE("snbridge --check-config: valid and invalid files") {
         test::process p(snbridge_bin, {"--check-config", "-c", missing});
         CHECK(p.wait_exit(10s) == 1);
         CHECK(p.output().find(missing) != std::string::npos);
+    }
+    {
+        // A directory opens as a stream and reads as empty: it must not pass as the defaults.
+        test::process p(snbridge_bin, {"--check-config", "-c", dir.path().string()});
+        CHECK(p.wait_exit(10s) == 1);
+        CHECK(p.output() == "Error: " + dir.path().string() +
+                                ": cannot read: is a directory, not a config file\n");
     }
 }
 
