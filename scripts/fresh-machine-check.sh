@@ -34,6 +34,10 @@ fi
 mirror=${mirror:-http://deb.debian.org/debian}
 
 root=$(mktemp -d /var/tmp/snbridge-fresh.XXXXXX)
+# mktemp makes it 0700: as the chroot's /, that would keep every non-root user out of the
+# whole tree (Mosquitto, once it has dropped to its user, could not read /etc/hosts.allow and
+# refused every connection: "denied access by tcpd").
+chmod 755 "$root"
 cleanup() {
   local rc=$?
   for m in dev/pts dev sys proc; do
