@@ -151,6 +151,12 @@ common::result<config> load_string(std::string_view text, std::string_view name)
 }
 
 common::result<config> load_file(const std::string& path) {
+    // A directory opens as a stream on Linux and reads as empty: it would load as the
+    // defaults ("-c /etc" said valid).
+    if (std::error_code ec; std::filesystem::is_directory(path, ec)) {
+        return common::fail(
+            common::error{path + ": cannot read: is a directory, not a config file"});
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         return common::fail(common::error{path + ": cannot open: " + std::strerror(errno)});
