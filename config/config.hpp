@@ -130,7 +130,7 @@ struct upstream_section {
     std::uint32_t offline_queue_max = 1000; ///< aggregating: per closed CleanSession=0 session
     /// Messages handed to Paho and not yet confirmed, per connection and in all.
     std::uint32_t max_unconfirmed = 1000;
-    std::uint32_t max_unconfirmed_total = 20000;
+    std::uint32_t max_unconfirmed_total = 4000;
 
     bool operator==(const upstream_section&) const = default;
 };

@@ -66,7 +66,8 @@ def paho(build, mport, qos, n, duration, prefix):
     except ValueError:
         res = {"error": (r.stderr or r.stdout)[-400:]}
     res["argv"] = " ".join(["paho-ceiling"] + argv[1:])
-    res["loss"] = 0.0
+    res["rejected"] = res.get("refused", 0)
+    res["loss"] = 1 - res["delivered"] / res["offered"] if res.get("offered") else 0.0
     return res
 
 
@@ -158,6 +159,8 @@ def report(files):
         print("|---|---|---|---|---|---|---|---|---|---|")
         for key, runs in data["runs"].items():
             ok = [r for r in runs if "error" not in r]
+            for r in ok:
+                r.setdefault("rejected", r.get("refused", 0))
             lost = med(ok, lambda r: max(0, r.get("acked", 0) - r.get("delivered", 0))
                        if r.get("qos", 0) > 0 else None)
             rss = med(ok, lambda r: r.get("gateway", {}).get("peak_rss_kb"))

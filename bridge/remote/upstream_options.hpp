@@ -65,7 +65,7 @@ struct upstream_options {
     /// (the device gets PUBACK 0x01) and QoS 0 is dropped, counted: Paho's own queues are
     /// never allowed to grow without bound.
     std::size_t max_unconfirmed = 1000;
-    std::size_t max_unconfirmed_total = 20000;
+    std::size_t max_unconfirmed_total = 4000;
 };
 
 /// The `upstream:` config section as options.
