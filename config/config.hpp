@@ -35,6 +35,16 @@ struct gateway_section {
     bool operator==(const gateway_section&) const = default;
 };
 
+/// `mqttsn.rate_limit:` token buckets per source address, before decoding (0: no limit).
+struct rate_limit_section {
+    std::uint32_t datagrams_per_second = 0;
+    std::uint32_t bytes_per_second = 0;
+    /// Bucket size in time of the rate: what a quiet address may send at once.
+    std::chrono::milliseconds burst{1000};
+
+    bool operator==(const rate_limit_section&) const = default;
+};
+
 /// `mqttsn:` the MQTT-SN side: UDP listeners; discovery, timers and limits are added here.
 struct mqttsn_section {
     /// UDP addresses to listen on ("ip:port" in the file). Default: port 1883 on every IPv4
@@ -67,6 +77,7 @@ struct mqttsn_section {
     std::uint16_t sleep_buffer_size = 64;
     /// Client QoS 1/2 PUBLISH / SUBSCRIBE / UNSUBSCRIBE waiting for the MQTT side.
     std::uint16_t max_pending_from_client = 8;
+    rate_limit_section rate_limit{};
 
     bool operator==(const mqttsn_section&) const = default;
 

@@ -39,6 +39,12 @@ void parse_mqttsn(section_reader& r, mqttsn_section& out) {
     r.read("sleep_buffer_size", out.sleep_buffer_size, std::uint16_t{1}, std::uint16_t{65535});
     r.read("max_pending_from_client", out.max_pending_from_client, std::uint16_t{1},
            std::uint16_t{65535});
+    r.section("rate_limit", [&](section_reader& l) {
+        l.read("datagrams_per_second", out.rate_limit.datagrams_per_second, 0u, 100'000'000u);
+        l.read("bytes_per_second", out.rate_limit.bytes_per_second, 0u, 4'000'000'000u);
+        l.read("burst", out.rate_limit.burst, std::chrono::milliseconds(10),
+               std::chrono::milliseconds(60'000));
+    });
 }
 
 } // namespace snbridge::config

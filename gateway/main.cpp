@@ -152,6 +152,10 @@ gw::udp_runtime_options runtime_options(const cfg::config& c) {
             group;
     }
     o.default_radius = c.mqttsn.multicast_radius;
+    o.rate_limit = {.datagrams_per_second =
+                        static_cast<double>(c.mqttsn.rate_limit.datagrams_per_second),
+                    .bytes_per_second = static_cast<double>(c.mqttsn.rate_limit.bytes_per_second),
+                    .burst = c.mqttsn.rate_limit.burst};
     return o;
 }
 

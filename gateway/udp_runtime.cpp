@@ -31,7 +31,8 @@ std::string ip_only(const common::net_address& a) {
 udp_runtime::udp_runtime(common::uv::loop& l, drop_counter& drops, udp_runtime_options options)
     : loop_(l)
     , drops_(drops)
-    , options_(std::move(options)) {}
+    , options_(std::move(options))
+    , limiter_(options_.rate_limit) {}
 
 udp_runtime::~udp_runtime() {
     stop();
@@ -194,6 +195,11 @@ void udp_runtime::on_datagram(std::size_t listener_index, const common::net_addr
         return;
     }
     ++received_;
+    const auto now = clock::now();
+    if (!limiter_.admit(from, bytes.size(), now)) {
+        drops_.drop("rate_limited", from, bytes.size(), now, "mqttsn.rate_limit");
+        return;
+    }
     const auto fam_count = std::count_if(listeners_.begin(), listeners_.end(),
                                          [&](const auto& l) { return l.address.fam == from.fam; });
     if (fam_count > 1) {
@@ -202,7 +208,7 @@ void udp_runtime::on_datagram(std::size_t listener_index, const common::net_addr
         }
         peer_listener_[from] = listener_index;
     }
-    handler_->on_datagram(from, bytes, clock::now());
+    handler_->on_datagram(from, bytes, now);
 }
 
 void udp_runtime::reschedule() {

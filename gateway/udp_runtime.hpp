@@ -24,6 +24,7 @@
 #include "common/uv/udp_socket.hpp"
 #include "gateway/datagram_handler.hpp"
 #include "gateway/drop_counter.hpp"
+#include "gateway/rate_limiter.hpp"
 
 namespace snbridge::gateway {
 
@@ -45,6 +46,8 @@ struct udp_runtime_options {
     /// Whether this host's own sockets receive the gateway's multicast (IP_MULTICAST_LOOP), so
     /// clients on the same host hear ADVERTISE. The gateway's own copies are ignored.
     bool multicast_loop = true;
+    /// Per source address, before decoding (config `mqttsn.rate_limit`; off by default).
+    rate_limiter::limits rate_limit{};
 };
 
 class udp_runtime final : public datagram_sink {
@@ -137,6 +140,7 @@ private:
     std::uint64_t received_ = 0;
     std::uint64_t sent_ = 0;
     std::uint64_t own_multicast_ = 0;
+    rate_limiter limiter_;
 };
 
 } // namespace snbridge::gateway
