@@ -25,6 +25,7 @@
 #include "common/uv/timer.hpp"
 #include "config/config.hpp"
 #include "gateway/core_settings.hpp"
+#include "gateway/daemon.hpp"
 #include "gateway/drop_counter.hpp"
 #include "gateway/gateway_core.hpp"
 #include "gateway/packet_log.hpp"
@@ -224,6 +225,13 @@ int run(const options& opt, cfg::config config) {
         saved = {};
         committer.emplace(loop, *store);
     }
+    // Every socket is bound and the state file is open: the pid file, the switch to `user:`
+    // and systemd's READY=1 (gateway/daemon.hpp).
+    auto service = gw::daemon::serve(loop, config);
+    if (!service) {
+        print_errors(service.error().message, true);
+        return 1;
+    }
 
     bool stopping = false;
     bool closed = false;
@@ -234,6 +242,7 @@ int run(const options& opt, cfg::config config) {
         }
         stopping = true;
         log::notice("Received ", signum == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down.");
+        (*service)->stopping();
         if (store) {
             // What is on disk stays as it is: the shutdown below only tears the sessions
             // down in memory, and the next start restores them.
