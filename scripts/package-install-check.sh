@@ -88,8 +88,9 @@ in_root systemd-analyze security --offline=true --no-pager /lib/systemd/system/s
 
 step "snbridge --check-config and a start as root with the packaged config (-p 0)"
 in_root snbridge --check-config -c /etc/snbridge/snbridge.yaml
-# chroot and env exec, so $! is snbridge itself.
-in_root snbridge -c /etc/snbridge/snbridge.yaml -p 0 >"$root/tmp/run.log" 2>&1 &
+# chroot and env exec, so $! is snbridge itself (in_root, a function, would be a subshell).
+chroot "$root" /usr/bin/env -i LANG=C.UTF-8 /usr/bin/snbridge -c /etc/snbridge/snbridge.yaml \
+  -p 0 >"$root/tmp/run.log" 2>&1 &
 pid=$!
 for _ in $(seq 50); do
   grep -q ' running' "$root/tmp/run.log" && break
