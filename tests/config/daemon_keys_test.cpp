@@ -1,6 +1,8 @@
 // The daemon keys (issue 13 point 3): `user` (an existing user, looked up at load time, so
 // that --check-config catches a typo with its position) and `gateway.pid_file`.
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -72,4 +74,24 @@ TEST_CASE("config user and gateway.pid_file: each bad value gives one positioned
         REQUIRE_FALSE(loaded.has_value());
         CHECK(loaded.error().message == c.message);
     }
+}
+
+TEST_CASE("the packaged /etc/snbridge/snbridge.yaml (packaging/snbridge.yaml) is what it says") {
+    std::ifstream in(SNB_SOURCE_DIR "/packaging/snbridge.yaml");
+    REQUIRE(in);
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto yaml = text.str();
+    // The snbridge user exists only where the package made it; nobody stands in for it.
+    const auto at = yaml.find("\nuser: snbridge\n");
+    REQUIRE(at != std::string::npos);
+    yaml.replace(at, 16, "\nuser: nobody\n");
+    const auto loaded = cfg::load_string(yaml, "snbridge.yaml");
+    REQUIRE_MESSAGE(loaded.has_value(), loaded.error().message);
+    CHECK(loaded->user == "nobody");
+    CHECK(loaded->mode == cfg::gateway_mode::broker);
+    CHECK(loaded->mqttsn.listen == cfg::mqttsn_section::default_listen());
+    REQUIRE(loaded->persistence.has_value());
+    CHECK(loaded->persistence->path == "/var/lib/snbridge/snbridge.db");
+    CHECK(loaded->broker.mqtt_listen.empty());
 }
