@@ -204,13 +204,17 @@ TEST_CASE("daemon: a non-root start refuses another user and accepts its own") {
     hand_to(dir, who);
     const auto port = std::to_string(test::free_udp_port(false));
     const std::string listen = "mqttsn: { listen: [\"127.0.0.1:" + port + "\"] }\n";
+    // A copy nobody can execute wherever the build tree is (CI's clone may be in a 0700 home).
+    const auto bin = dir.file("snbridge");
+    std::filesystem::copy_file(snbridge_bin, bin);
+    REQUIRE(::chmod(bin.c_str(), 0755) == 0);
     const auto as_nobody = [&](const std::string& name, const std::string& yaml) {
         const auto file = dir.write(name, yaml);
         REQUIRE(::chmod(file.c_str(), 0644) == 0);
         return std::vector<std::string>{"--reuid=" + std::to_string(who.uid),
                                         "--regid=" + std::to_string(who.gid),
                                         "--clear-groups",
-                                        snbridge_bin,
+                                        bin.string(),
                                         "-c",
                                         file.string()};
     };
