@@ -119,6 +119,13 @@ public:
             full_episode_ = false;
         }
     }
+    /// Lets the message at `index` go to make room (a policy of the caller's: e.g. QoS 0
+    /// first), counted as dropped_oldest.
+    void drop_at(std::size_t index) {
+        erase_at(index);
+        ++stats_.dropped_oldest;
+        note_full();
+    }
     void clear() noexcept {
         items_.clear();
         pinned_ = 0;

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -139,10 +140,24 @@ common::result<config> load_string(std::string_view text, std::string_view name)
     if (!diag.empty()) {
         return common::fail(common::error{diag.text()});
     }
+    // docs/persistence.md "Restart": with persistence on, Paho's send-while-disconnected buffer
+    // is kept on disk too, beside the state file, unless upstream.buffer.persistence_dir names
+    // another directory.
+    if (cfg.persistence && cfg.mode != gateway_mode::broker &&
+        cfg.upstream.buffer.persistence_dir.empty()) {
+        cfg.upstream.buffer.persistence_dir =
+            (std::filesystem::path(cfg.persistence->path).parent_path() / "paho").string();
+    }
     return cfg;
 }
 
 common::result<config> load_file(const std::string& path) {
+    // A directory opens as a stream on Linux and reads as empty: it would load as the
+    // defaults ("-c /etc" said valid).
+    if (std::error_code ec; std::filesystem::is_directory(path, ec)) {
+        return common::fail(
+            common::error{path + ": cannot read: is a directory, not a config file"});
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         return common::fail(common::error{path + ": cannot open: " + std::strerror(errno)});

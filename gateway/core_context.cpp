@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "common/log.hpp"
 #include "gateway/supervision.hpp"
 
 namespace snbridge::gateway {
@@ -80,6 +81,21 @@ void core_context::count_drop(drop_reason r, const endpoint* from, std::size_t s
         return;
     }
     drop_log->drop(to_string(r), from->address, size != 0 ? size : datagram_size, now());
+}
+
+void core_context::count_overflow(drop_reason r, session& s, std::string_view bound_key,
+                                  std::size_t bound) {
+    ++drops[static_cast<std::size_t>(r)];
+    if (drop_log != nullptr) {
+        drop_log->count_quietly(to_string(r));
+    }
+    if (s.queue.overflow_episode_started()) {
+        common::log::warning("Client ", s.client_id, ": ", bound_key, " (", bound,
+                             ") reached, dropping ",
+                             r == drop_reason::sleep_buffer_full ? "its oldest messages"
+                                                                 : "messages nobody can retry",
+                             ".");
+    }
 }
 
 void core_context::count_outgoing_drop(drop_reason r, std::string_view detail) {

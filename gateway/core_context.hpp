@@ -63,6 +63,9 @@ struct core_context {
     /// of `size` bytes); a drop while a datagram is handled is logged with that datagram's
     /// size.
     void count_drop(drop_reason r, const endpoint* from, std::size_t size = 0);
+    /// Counts a message `s`'s full delivery queue (or sleep buffer) let go; logged once per
+    /// overflow episode of that queue, naming the client and the bound's key.
+    void count_overflow(drop_reason r, session& s, std::string_view bound_key, std::size_t bound);
     /// Counts and logs a drop of something the gateway would have sent, with `detail`.
     void count_outgoing_drop(drop_reason r, std::string_view detail);
     /// Counts a datagram (or a forwarder's inner message) the codec refused.

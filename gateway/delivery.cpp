@@ -161,7 +161,11 @@ void deliver(core_context& cx, session& s, common::mqtt_message&& msg) {
     const auto policy =
         asleep ? delivery_queue::overflow::drop_oldest : delivery_queue::overflow::drop_new;
     if (s.queue.push(std::move(m), bound, policy) != delivery_queue::push_result::queued) {
-        cx.count_drop(asleep ? drop_reason::sleep_buffer_full : drop_reason::queue_full, &s.peer);
+        if (asleep) {
+            cx.count_overflow(drop_reason::sleep_buffer_full, s, "mqttsn.sleep_buffer_size", bound);
+        } else {
+            cx.count_overflow(drop_reason::queue_full, s, "mqttsn.max_queued_messages", bound);
+        }
     }
     cx.pump_later(s);
 }

@@ -22,7 +22,7 @@ delivery_queue::push_result delivery_queue::push(outgoing_message&& m, std::size
         }
         for (std::size_t i = q_.pinned(); i < q_.size(); ++i) {
             if (q_[i].qos == 0) {
-                q_.erase_at(i); // QoS 0 goes first (it carries no seq: nothing to remember)
+                q_.drop_at(i); // QoS 0 goes first (it carries no seq: nothing to remember)
                 r = push_result::queued_dropped_qos0;
                 break;
             }

@@ -62,6 +62,8 @@ public:
 
     /// Sequence numbers of persisted messages that left the queue since the last call.
     [[nodiscard]] std::vector<std::uint64_t>& removed() noexcept { return removed_; }
+    /// True once per overflow episode (common::custody_queue::overflow_episode_started).
+    [[nodiscard]] bool overflow_episode_started() noexcept { return q_.overflow_episode_started(); }
     /// What the queue took and let go (common/custody_queue).
     [[nodiscard]] const common::custody_counters& stats() const noexcept { return q_.stats(); }
 

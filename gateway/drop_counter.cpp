@@ -38,6 +38,15 @@ void drop_counter::drop(std::string_view reason, const common::net_address& from
                          ".");
 }
 
+void drop_counter::count_quietly(std::string_view reason) {
+    auto it = reasons_.find(reason);
+    if (it == reasons_.end()) {
+        it = reasons_.emplace(std::string(reason), per_reason{}).first;
+    }
+    ++it->second.count;
+    ++total_;
+}
+
 void drop_counter::drop(common::mqttsn::decode_error e, const common::net_address& from,
                         std::size_t size, clock::time_point now) {
     drop(common::mqttsn::to_string(e), from, size, now);

@@ -37,6 +37,8 @@ public:
     /// reason is over its rate limit. `detail` (optional) is appended to the log line.
     void drop(std::string_view reason, const common::net_address& from, std::size_t size,
               clock::time_point now, std::string_view detail = {});
+    /// Counts one drop for `reason` without a line of its own (the caller logs the episode).
+    void count_quietly(std::string_view reason);
     /// The same for a decode error (the reason is to_string(e): "truncated", ...).
     void drop(common::mqttsn::decode_error e, const common::net_address& from, std::size_t size,
               clock::time_point now);

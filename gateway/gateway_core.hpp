@@ -117,6 +117,8 @@ public:
 
     // --- observation (tests, stats) ------------------------------------------------------
     [[nodiscard]] std::size_t session_count() const noexcept { return cx_.sessions.size(); }
+    /// Every session (read-only; the SIGUSR2 report).
+    [[nodiscard]] const session_table& sessions() const noexcept { return cx_.sessions; }
     /// The state of `client_id`'s session, if the gateway holds one.
     [[nodiscard]] std::optional<session_state> state_of(std::string_view client_id) const;
     /// The session of `client_id`, or nullptr (read-only view for tests and stats).

@@ -1,8 +1,10 @@
 // snbridge: reads the config, opens the UDP listeners, runs the loop until SIGINT/SIGTERM.
+// SIGUSR1 logs the counters, SIGUSR2 the sessions and subscriptions.
 // Start-up and shutdown lines follow Mosquitto's ("snbridge version X starting", "Opening ipv4
 // listen socket on UDP port 1883.", ...). Exit codes: 0 clean stop or valid config, 1 config
 // or socket error, 2 bad command line.
 
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -15,12 +17,14 @@
 #include <vector>
 
 #include "bridge/local/mqtt_listener.hpp"
+#include "bridge/local/subscription_report.hpp"
 #include "bridge/mqtt_side_factory.hpp"
 #include "common/log.hpp"
 #include "common/persist/store.hpp"
 #include "common/persist/turn_commit.hpp"
+#include "common/signal_thread.hpp"
 #include "common/uv/loop.hpp"
-#include "common/uv/signal_handle.hpp"
+#include "common/uv/mailbox.hpp"
 #include "common/uv/socket_address.hpp"
 #include "common/uv/timer.hpp"
 #include "config/config.hpp"
@@ -29,6 +33,7 @@
 #include "gateway/drop_counter.hpp"
 #include "gateway/gateway_core.hpp"
 #include "gateway/packet_log.hpp"
+#include "gateway/session_report.hpp"
 #include "gateway/udp_runtime.hpp"
 
 namespace {
@@ -55,7 +60,9 @@ Usage: snbridge [-c FILE] [-p PORT] [-v] [--check-config]
   -h, --help          show this help and exit.
       --version       show the version and exit.
 
-Signals: SIGINT and SIGTERM stop the gateway cleanly.
+Signals: SIGINT and SIGTERM stop the gateway cleanly (a second one during the shutdown
+changes nothing). SIGUSR1 logs the counters in one line; SIGUSR2 logs every session and the
+built-in broker's subscriptions.
 Configuration keys: docs/configuration.md. Exit codes: 0 success, 1 config or socket error,
 2 bad command line.
 )";
@@ -149,10 +156,49 @@ gw::udp_runtime_options runtime_options(const cfg::config& c) {
     return o;
 }
 
+/// SIGUSR1's one line: what the gateway and the built-in broker have counted so far.
+std::string status_line(const gw::gateway_core& core, const gw::udp_runtime& runtime,
+                        const gw::drop_counter& drops,
+                        const snbridge::bridge::local::broker_core* broker) {
+    auto line = log::cat(core.session_count(), " sessions, ", runtime.datagrams_received(),
+                         " datagrams received, ", runtime.datagrams_sent(), " sent, ",
+                         drops.total(), " dropped");
+    if (broker != nullptr) {
+        const auto& st = broker->stats();
+        line += log::cat("; broker: ", broker->session_count(), " sessions, ",
+                         broker->subscription_count(), " subscriptions, ", broker->retained_count(),
+                         " retained, ", st.published, " published, ", st.delivered, " delivered");
+    }
+    return line + ".";
+}
+
+/// SIGUSR2: the sessions, then the built-in broker's subscriptions, one log line each.
+void log_state(const gw::gateway_core& core, const snbridge::bridge::local::broker_core* broker,
+               cfg::gateway_mode mode) {
+    for (const auto& line : gw::session_report(core.sessions())) {
+        log::notice(line);
+    }
+    if (broker == nullptr) {
+        log::notice("Subscriptions: held by the upstream broker (mode ", cfg::to_string(mode),
+                    ").");
+        return;
+    }
+    for (const auto& line : snbridge::bridge::local::subscription_report(*broker)) {
+        log::notice(line);
+    }
+}
+
+/// Taken by the signal thread (common/signal_thread.hpp), never by a handler: a second
+/// SIGTERM during the shutdown cannot end the process, and SIGUSR1/SIGUSR2 never kill it.
+constexpr std::array handled_signals{SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
+
 /// How long a clean stop waits for the upstream broker to answer its DISCONNECTs.
 constexpr std::chrono::milliseconds stop_grace{3000};
 
 int run(const options& opt, cfg::config config) {
+    // Before any thread exists (libuv's, Paho's): every thread inherits the mask, and only
+    // the signal thread below takes these signals, until exit.
+    snbridge::common::signal_thread::block(handled_signals);
     log::info(version_line, " starting");
     if (opt.config_file) {
         log::info("Config loaded from ", *opt.config_file, ".");
@@ -234,14 +280,22 @@ int run(const options& opt, cfg::config config) {
     }
 
     bool stopping = false;
+    bool repeat_logged = false;
     bool closed = false;
     uv::timer stop_guard(loop);
     const auto stop = [&](int signum) {
+        const char* name = signum == SIGINT ? "SIGINT" : "SIGTERM";
         if (stopping) {
+            // A second signal (`timeout` sends two) must not cut the shutdown short; said
+            // once, however many arrive.
+            if (!repeat_logged) {
+                repeat_logged = true;
+                log::notice("Received ", name, " again: still shutting down.");
+            }
             return;
         }
         stopping = true;
-        log::notice("Received ", signum == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down.");
+        log::notice("Received ", name, ", shutting down.");
         (*service)->stopping();
         if (store) {
             // What is on disk stays as it is: the shutdown below only tears the sessions
@@ -260,20 +314,38 @@ int run(const options& opt, cfg::config config) {
         const auto close_loop = [&loop, &closed] {
             if (!closed) {
                 closed = true;
-                // Every handle, the signal handles included, so run() returns once empty.
+                // Every handle, so run() returns once empty.
                 loop.close_all();
             }
         };
         stop_guard.start(stop_grace, close_loop);
         (*side)->stop(close_loop);
     };
-    uv::signal_handle sigint(loop);
-    uv::signal_handle sigterm(loop);
-    uv::signal_handle sighup(loop);
-    sigint.start(SIGINT, stop);
-    sigterm.start(SIGTERM, stop);
-    sighup.start(SIGHUP,
-                 [](int) { log::notice("Received SIGHUP: reloading is not supported yet."); });
+    const auto on_signal = [&](int signum) {
+        switch (signum) {
+        case SIGINT:
+        case SIGTERM:
+            stop(signum);
+            break;
+        case SIGHUP:
+            log::notice("Received SIGHUP: reloading is not supported yet.");
+            break;
+        case SIGUSR1:
+            log::notice("Received SIGUSR1: ", status_line(handler, runtime, drops, broker.get()));
+            break;
+        case SIGUSR2:
+            log::notice("Received SIGUSR2: writing the sessions and subscriptions to the log.");
+            log_state(handler, broker.get(), config.mode);
+            break;
+        default:
+            break;
+        }
+    };
+    // Declared after what on_signal uses, so that the thread stops first.
+    uv::mailbox signals_to_loop(loop);
+    snbridge::common::signal_thread signals(handled_signals, [&](int signum) {
+        signals_to_loop.post([&, signum] { on_signal(signum); });
+    });
     std::signal(SIGPIPE, SIG_IGN);
 
     log::info(version_line, " running");

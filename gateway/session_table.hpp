@@ -42,6 +42,8 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return sessions_.size(); }
     [[nodiscard]] map::iterator begin() noexcept { return sessions_.begin(); }
     [[nodiscard]] map::iterator end() noexcept { return sessions_.end(); }
+    [[nodiscard]] map::const_iterator begin() const noexcept { return sessions_.begin(); }
+    [[nodiscard]] map::const_iterator end() const noexcept { return sessions_.end(); }
 
 private:
     map sessions_;

@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
 # Installs what snbridge needs to build and test on Debian 12 (run as root). Idempotent: it
-# calls apt-get only when a package is missing.
+# calls apt-get only when a package is missing. An earlier run interrupted during apt (Ctrl-C,
+# a timeout) leaves dpkg half-configured ("dpkg was interrupted"); that is finished first.
 set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+# dpkg keeps the journal of an unfinished run in /var/lib/dpkg/updates/; --audit lists the
+# packages an interrupted run left unpacked or half-configured.
+if [ -n "$(ls -A /var/lib/dpkg/updates 2>/dev/null)" ] || [ -n "$(dpkg --audit 2>/dev/null)" ]; then
+  echo "install-deps: an earlier dpkg run was interrupted; running dpkg --configure -a"
+  dpkg --configure -a
+  apt-get install -y -qq -f --no-install-recommends
+fi
 pkgs=(build-essential cmake pkg-config ccache libssl-dev
       libuv1-dev libpaho-mqttpp-dev libpaho-mqtt-dev libyaml-cpp-dev libexpected-dev
       libsqlite3-dev libsystemd-dev doctest-dev
@@ -13,7 +22,6 @@ for p in "${pkgs[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

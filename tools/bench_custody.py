@@ -9,11 +9,14 @@
    the best sustained rate (the highest of --rates with loss < 1 %), then the generator's
    maximum (-r 0) for --overload-duration seconds: peak RSS and delivered rate.
 
+3. Paho alone (tools/paho-ceiling) against the same broker, 100 clients, QoS 0 and 1: the
+   library's ceiling beside the remote-mode figures.
+
 Everything on loopback; Mosquitto and snbridge are started here on ephemeral ports.
   tools/bench_custody.py --build build/release --out /tmp/custody.json [--runs 3]
   tools/bench_custody.py --report /tmp/custody.json
 """
-import argparse, json, os, statistics, sys, tempfile, time
+import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run_benchmarks import bench, free_port, proc, start_mosquitto  # noqa: E402
@@ -54,6 +57,19 @@ def run_one(build, d, name, mode, mosq_port, persistence, args):
         g.stop()
 
 
+def paho(build, mport, qos, n, duration, prefix):
+    argv = [os.path.join(build, "tools", "paho-ceiling"), "--uri", f"tcp://127.0.0.1:{mport}",
+            "-n", n, "-q", qos, "-D", duration, "--prefix", prefix, "--json"]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=180)
+    try:
+        res = json.loads(r.stdout[r.stdout.index("{"):])
+    except ValueError:
+        res = {"error": (r.stderr or r.stdout)[-400:]}
+    res["argv"] = " ".join(["paho-ceiling"] + argv[1:])
+    res["loss"] = 0.0
+    return res
+
+
 def loadavg():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
@@ -67,7 +83,7 @@ def main():
     ap.add_argument("--duration", default="10")
     ap.add_argument("--overload-duration", default="10")
     ap.add_argument("--rates", default="10000,20000,30000")
-    ap.add_argument("--only", default="persistence,overload")
+    ap.add_argument("--only", default="persistence,overload,paho")
     ap.add_argument("--report", nargs="*")
     o = ap.parse_args()
     if o.report:
@@ -108,6 +124,12 @@ def main():
                            run_one(o.build, d, f"{mode}{i}max", mode, mport, None,
                                    base + ["-r", "0", "-D", o.overload_duration,
                                            "--prefix", f"o{mode[0]}{i}"]))
+        if "paho" in only:
+            # Paho alone against the same broker: the library's ceiling (issue 12).
+            for i in range(o.runs):
+                for q in ("0", "1"):
+                    record(f"paho-ceiling q{q} n100", paho(o.build, mport, q, "100",
+                                                            o.duration, f"pc{i}{q}"))
     finally:
         mosq.stop()
     out["load_end"] = loadavg()
@@ -115,6 +137,10 @@ def main():
     with open(o.out, "w") as f:
         json.dump(out, f, indent=1)
     report([o.out])
+
+
+def fmt(v):
+    return "n/a" if v is None else f"{v:.2f}"
 
 
 def med(runs, get):
@@ -142,7 +168,7 @@ def report(files):
                      f"{med(ok, lambda r: r.get('rejected')):,.0f}" if lost is not None else "–",
                      f"{lost:,.0f}" if lost is not None else "–",
                      f"{100 * med(ok, lambda r: r.get('loss')):.2f}",
-                     f"{med(ok, lambda r: r.get('latency_ms', {}).get('p50')):.2f}",
+                     fmt(med(ok, lambda r: r.get("latency_ms", {}).get("p50"))),
                      f"{rss / 1024:.1f}" if rss else "n/a"]
             print("| " + " | ".join(cells) + " |")
 

@@ -543,4 +543,18 @@ void broker_core::end_restore() {
     }
 }
 
+std::vector<broker_core::subscription_entry> broker_core::subscriptions() const {
+    std::vector<subscription_entry> out;
+    out.reserve(tree_.size());
+    for (const auto& [client_id, s] : sessions_) {
+        for (const auto& [filter, qos] : s->subscriptions) {
+            out.push_back({.client_id = client_id,
+                           .filter = filter,
+                           .qos = qos,
+                           .online = s->sink != nullptr});
+        }
+    }
+    return out;
+}
+
 } // namespace snbridge::bridge::local

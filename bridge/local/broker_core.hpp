@@ -231,6 +231,15 @@ public:
     [[nodiscard]] std::size_t retained_count() const noexcept { return retained_.size(); }
     [[nodiscard]] std::size_t subscription_count() const noexcept { return tree_.size(); }
     [[nodiscard]] const broker_stats& stats() const noexcept { return stats_; }
+    /// One session's subscription; the views are valid until the next non-const call.
+    struct subscription_entry {
+        std::string_view client_id;
+        std::string_view filter;
+        std::uint8_t qos = 0;
+        bool online = false;
+    };
+    /// Every subscription of every kept session, in no particular order (the SIGUSR2 report).
+    [[nodiscard]] std::vector<subscription_entry> subscriptions() const;
     [[nodiscard]] const broker_limits& limits() const noexcept { return limits_; }
 
 private:

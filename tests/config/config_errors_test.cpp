@@ -3,10 +3,12 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 
 #include "config/config.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace cfg = snbridge::config;
 
@@ -144,11 +146,25 @@ TEST_CASE("bad YAML gives the exact message with file, line and column") {
     }
 }
 
-TEST_CASE("load_file names the file in its messages") {
-    const auto missing = cfg::load_file("/nonexistent/snbridge.yaml");
-    REQUIRE_FALSE(missing.has_value());
-    CHECK(missing.error().message == "/nonexistent/snbridge.yaml: cannot open: No such file or "
-                                     "directory");
+TEST_CASE("load_file: a file that cannot be a config is an error naming it (table)") {
+    snbridge::test::temp_dir dir;
+    struct row {
+        std::string path;
+        std::string message;
+    };
+    const std::vector<row> rows = {
+        {"/nonexistent/snbridge.yaml",
+         "/nonexistent/snbridge.yaml: cannot open: No such file or directory"},
+        {dir.path().string(),
+         dir.path().string() + ": cannot read: is a directory, not a config file"},
+        {"/etc", "/etc: cannot read: is a directory, not a config file"},
+    };
+    for (const auto& r : rows) {
+        CAPTURE(r.path);
+        const auto loaded = cfg::load_file(r.path);
+        REQUIRE_FALSE(loaded.has_value());
+        CHECK(loaded.error().message == r.message);
+    }
 }
 
 TEST_CASE("malformed input that makes yaml-cpp's LoadAll yield documents forever terminates") {

@@ -127,3 +127,21 @@ TEST_CASE("config persistence: store_options carries every key") {
     CHECK(o.on_bad_file == persist::bad_file_policy::move_aside);
     CHECK(o.max_size_bytes == 2 * mib);
 }
+
+TEST_CASE("persistence keys: in the remote modes Paho's buffer goes beside the state file unless "
+          "upstream.buffer.persistence_dir names another") {
+    const auto beside = snbridge::config::load_string(
+        "mode: transparent\npersistence:\n  path: /var/lib/snbridge/state.db\n", "t.yaml");
+    REQUIRE(beside.has_value());
+    CHECK(beside->upstream.buffer.persistence_dir == "/var/lib/snbridge/paho");
+    const auto named = snbridge::config::load_string(
+        "mode: aggregating\nupstream:\n  buffer:\n    persistence_dir: /srv/paho\n"
+        "persistence:\n  path: /var/lib/snbridge/state.db\n",
+        "a.yaml");
+    REQUIRE(named.has_value());
+    CHECK(named->upstream.buffer.persistence_dir == "/srv/paho");
+    const auto broker = snbridge::config::load_string(
+        "persistence:\n  path: /var/lib/snbridge/state.db\n", "b.yaml");
+    REQUIRE(broker.has_value());
+    CHECK(broker->upstream.buffer.persistence_dir.empty()); // no Paho in broker mode
+}

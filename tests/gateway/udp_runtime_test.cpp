@@ -11,6 +11,7 @@
 
 #include "common/uv/loop.hpp"
 #include "gateway/udp_runtime.hpp"
+#include "tests/support/ipv6.hpp"
 #include "tests/support/ports.hpp"
 #include "tests/support/run_until.hpp"
 #include "tests/support/udp_client.hpp"
@@ -67,16 +68,22 @@ TEST_CASE("udp_runtime: receives on 127.0.0.1 and ::1, answers the sender") {
     common::uv::loop l;
     recording_handler h;
     gateway::drop_counter drops;
-    gateway::udp_runtime rt(l, drops, {.listen = {test::loopback_v4(0), test::loopback_v6(0)}});
+    const bool v6 = test::ipv6_or_message("the [::1] listener");
+    std::vector<common::net_address> listen{test::loopback_v4(0)};
+    if (v6) {
+        listen.push_back(test::loopback_v6(0));
+    }
+    gateway::udp_runtime rt(l, drops, {.listen = listen});
     h.react = [&](const common::net_address& from, std::span<const std::uint8_t>) {
         const std::uint8_t pingresp[] = {0x02, 0x17};
         rt.send(from, pingresp);
     };
     REQUIRE(rt.start(h).has_value());
     const auto local = rt.local_addresses();
-    REQUIRE(local.size() == 2);
-    CHECK(local[0].port != 0);
-    CHECK(local[1].port != 0);
+    REQUIRE(local.size() == listen.size());
+    for (const auto& a : local) {
+        CHECK(a.port != 0);
+    }
 
     for (const auto& gw : local) {
         test::udp_client client(gw.fam);
@@ -91,8 +98,8 @@ TEST_CASE("udp_runtime: receives on 127.0.0.1 and ::1, answers the sender") {
         CHECK(answer->bytes == std::vector<std::uint8_t>{0x02, 0x17});
         CHECK(answer->from == gw);
     }
-    CHECK(rt.datagrams_received() == 2);
-    CHECK(rt.datagrams_sent() == 2);
+    CHECK(rt.datagrams_received() == listen.size());
+    CHECK(rt.datagrams_sent() == listen.size());
     finish(l, rt);
 }
 

@@ -10,11 +10,13 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <doctest/doctest.h>
 
 #include "common/mqttsn/packet.hpp"
+#include "tests/support/mosquitto.hpp"
 #include "tests/support/ports.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/sn_test_helpers.hpp"
@@ -232,4 +234,46 @@ TEST_CASE("custody: a full store (persistence.max_size) stops acknowledgements, 
     CHECK(sensor.publish(tools::topic_ref::normal("fill/after"), text("ok"), sn::qos::one, true)
               .has_value());
     CHECK(gw.proc().count("acknowledgements stop") == 1);
+}
+
+TEST_CASE("custody: transparent mode - after kill -9 the gateway's part survives: a sleeper's "
+          "buffered message from the cloud broker and its topic id") {
+    test::mosquitto broker({.persistence = true});
+    temp_dir state;
+    snbridge_fixture gw("mode: transparent\nupstream:\n  uri: \"" + broker.uri() +
+                        "\"\npersistence:\n  path: " + state.file("state.db").string() + "\n");
+    auto sleeper = open_sn_client(gw.port());
+    for (int attempt = 0;; ++attempt) { // the gateway's upstream may still be coming up
+        tools::connect_options o{.client_id = "t-sleeper",
+                                 .keep_alive = 60,
+                                 .clean_session = false,
+                                 .will = std::nullopt};
+        if (sleeper.connect(o)) {
+            break;
+        }
+        REQUIRE(attempt < 50);
+        std::this_thread::sleep_for(200ms);
+    }
+    const auto sub = sleeper.subscribe(tools::topic_ref::normal("cmd/t-sleeper"), sn::qos::one);
+    REQUIRE(sub.has_value());
+    REQUIRE(sleeper.sleep(300).has_value());
+    {
+        process pub("/usr/bin/mosquitto_pub",
+                    {"-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-q", "1", "-t",
+                     "cmd/t-sleeper", "-m", "from-the-cloud"});
+        CHECK(run_to_exit(pub) == 0);
+    }
+    // Let it reach the gateway's sleep buffer and the next commit, then crash.
+    std::this_thread::sleep_for(500ms);
+    gw.kill();
+    gw.restart();
+    CHECK(gw.proc().wait_for_output("restored 1 MQTT-SN session", 5s));
+
+    auto woken = open_sn_client(gw.port());
+    REQUIRE(woken.send(sn::pingreq{"t-sleeper"}).has_value());
+    const auto p = next_packet(woken, 10s);
+    REQUIRE(std::holds_alternative<sn::publish>(p));
+    const auto& pub = std::get<sn::publish>(p);
+    CHECK(pub.topic_id == sub->topic_id);
+    CHECK(std::string(pub.data.begin(), pub.data.end()) == "from-the-cloud");
 }

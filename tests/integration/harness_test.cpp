@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/support/ipv6.hpp"
 #include "tests/support/mosquitto.hpp"
 #include "tests/support/ports.hpp"
 #include "tests/support/process.hpp"
@@ -38,6 +39,9 @@ TEST_CASE("process: a missing program is a set-up error") {
 
 TEST_CASE("ports and udp_client: a datagram round trip on 127.0.0.1 and ::1") {
     for (const auto fam : {common::net_address::family::v4, common::net_address::family::v6}) {
+        if (fam == common::net_address::family::v6 && !test::ipv6_or_message("udp_client on ::1")) {
+            continue;
+        }
         test::udp_client a(fam);
         test::udp_client b(fam);
         CHECK(a.local().port != 0);

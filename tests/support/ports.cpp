@@ -58,6 +58,11 @@ std::uint16_t bind_loopback(int family, int type, std::uint16_t port, int* keep_
 
 } // namespace
 
+bool ipv6_loopback_available() {
+    static const bool available = bind_loopback(AF_INET6, SOCK_DGRAM, 0) != 0;
+    return available;
+}
+
 std::uint16_t free_udp_port(bool also_v6) {
     for (int attempt = 0; attempt < 50; ++attempt) {
         int fd = -1;
@@ -65,7 +70,8 @@ std::uint16_t free_udp_port(bool also_v6) {
         if (port == 0) {
             continue;
         }
-        const bool ok = !also_v6 || bind_loopback(AF_INET6, SOCK_DGRAM, port) == port;
+        const bool ok = !also_v6 || !ipv6_loopback_available() ||
+                        bind_loopback(AF_INET6, SOCK_DGRAM, port) == port;
         ::close(fd);
         if (ok) {
             return port;

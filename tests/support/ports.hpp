@@ -8,7 +8,14 @@
 
 namespace snbridge::test {
 
-/// A UDP port free on 127.0.0.1 (and on ::1 when `also_v6`, so one `-p PORT` serves both).
+/// True when a socket can be bound to [::1] here. A host or network namespace without IPv6
+/// (net.ipv6.conf.lo.disable_ipv6=1, no ipv6 module) cannot: an environment capability, not
+/// a missing dependency. Tests that test IPv6 check it at run time and say what they skip
+/// (ipv6_or_message in tests/support/ipv6.hpp); the others use 127.0.0.1 only.
+[[nodiscard]] bool ipv6_loopback_available();
+
+/// A UDP port free on 127.0.0.1 (and on ::1 when `also_v6` and ipv6_loopback_available(), so
+/// one `-p PORT` serves both).
 /// Throws std::runtime_error when no port can be found.
 [[nodiscard]] std::uint16_t free_udp_port(bool also_v6 = true);
 
