@@ -31,6 +31,9 @@ struct gateway_section {
     std::uint8_t id = 1;
     /// A name for log lines and the MQTT side (1..64 bytes).
     std::string name = "snbridge";
+    /// Written with the process id at start (before dropping privileges, see `user`),
+    /// removed at a clean stop; empty (`~`, the default): none.
+    std::string pid_file;
 
     bool operator==(const gateway_section&) const = default;
 };
@@ -261,6 +264,10 @@ struct config {
     clients_section clients;
     log_section log;
     std::optional<persistence_section> persistence; ///< empty: persistence off
+    /// `user:` started as root, switch to this user (and its groups) once the sockets and
+    /// files are open (as Mosquitto's `user`); empty (`~`, the default): stay as started.
+    /// The loader checks that the user exists (getpwnam).
+    std::string user;
 
     bool operator==(const config&) const = default;
 };

@@ -29,6 +29,7 @@
 #include "common/uv/timer.hpp"
 #include "config/config.hpp"
 #include "gateway/core_settings.hpp"
+#include "gateway/daemon.hpp"
 #include "gateway/drop_counter.hpp"
 #include "gateway/gateway_core.hpp"
 #include "gateway/packet_log.hpp"
@@ -274,6 +275,13 @@ int run(const options& opt, cfg::config config) {
         saved = {};
         committer.emplace(loop, *store);
     }
+    // Every socket is bound and the state file is open: the pid file, the switch to `user:`
+    // and systemd's READY=1 (gateway/daemon.hpp).
+    auto service = gw::daemon::serve(loop, config);
+    if (!service) {
+        print_errors(service.error().message, true);
+        return 1;
+    }
 
     bool stopping = false;
     bool repeat_logged = false;
@@ -292,6 +300,7 @@ int run(const options& opt, cfg::config config) {
         }
         stopping = true;
         log::notice("Received ", name, ", shutting down.");
+        (*service)->stopping();
         if (store) {
             // What is on disk stays as it is: the shutdown below only tears the sessions
             // down in memory, and the next start restores them.
