@@ -119,9 +119,9 @@ enum class bridge_direction : std::uint8_t { in, out, both };
 struct upstream_topic {
     std::string pattern;                                ///< a topic filter (wildcards allowed)
     bridge_direction direction = bridge_direction::out; ///< Mosquitto's default
-    std::uint8_t qos = 0;      ///< QoS of the bridge's subscription on the source side
-    std::string local_prefix;  ///< no wildcards; usually ends with '/'
-    std::string remote_prefix; ///< no wildcards; usually ends with '/'
+    std::uint8_t qos = 0;        ///< QoS of the bridge's subscription on the source side
+    std::string local_prefix{};  ///< no wildcards; usually ends with '/'
+    std::string remote_prefix{}; ///< no wildcards; usually ends with '/'
 
     bool operator==(const upstream_topic&) const = default;
 };
