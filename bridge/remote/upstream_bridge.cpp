@@ -14,6 +14,8 @@ using namespace std::chrono_literals;
 
 /// How often the bridge looks whether Paho has room again after it refused a message.
 constexpr auto room_poll_period = 50ms;
+/// How often a QoS 1/2 message that Paho failed is handed to it again before it is dropped.
+constexpr int max_send_attempts = 10;
 /// Delay before the bridge takes its local session back after another client took it.
 constexpr auto reattach_delay = 1s;
 
@@ -79,14 +81,7 @@ void upstream_bridge::attach() {
     // Local TCP publishers refused because Paho had no room are woken once it has
     // (upstream_link reports no event when its buffered messages are confirmed).
     room_poll_->start(
-        room_poll_period,
-        [this] {
-            if (refused_ && link_->can_take()) {
-                refused_ = false;
-                core_->notify_room();
-            }
-        },
-        room_poll_period);
+        room_poll_period, [this] { on_room_poll(); }, room_poll_period);
 }
 
 void upstream_bridge::attach_local() {
@@ -222,19 +217,45 @@ void upstream_bridge::deliver(const local::message_ptr& msg) {
         link_->publish(up);
         return;
     }
+    send_up(outbound{std::move(up), 0});
+}
+
+void upstream_bridge::send_up(outbound out) {
     // Custody passes to Paho here (its send-while-disconnected buffer while the link is
-    // down); a later failure is counted, the broker has acked the publisher already.
-    link_->publish(up, [this, topic = up.topic](bool ok) {
-        if (!ok) {
-            ++stats_.up_failed;
-            common::log::warning("Bridge: the upstream broker did not confirm a message on '",
-                                 topic, "'");
+    // down). The broker acked the publisher already, so what Paho fails (a connection lost
+    // with the message in flight and the broker's session gone) is sent again, from the
+    // room poll, up to max_send_attempts times.
+    auto copy = out.msg;
+    link_->publish(copy, [this, out = std::move(out)](bool ok) mutable {
+        if (ok || stopped_) {
+            return;
         }
+        if (++out.attempts >= max_send_attempts) {
+            ++stats_.up_failed;
+            common::log::error("Bridge: a message on '", out.msg.topic, "' was not confirmed by ",
+                               "the upstream broker after ", max_send_attempts,
+                               " attempts: dropped");
+            return;
+        }
+        ++stats_.resent;
+        retry_.push_back(std::move(out));
     });
 }
 
+void upstream_bridge::on_room_poll() {
+    while (!retry_.empty() && link_->can_take()) {
+        auto out = std::move(retry_.front());
+        retry_.pop_front();
+        send_up(std::move(out));
+    }
+    if (refused_ && retry_.empty() && link_->can_take()) {
+        refused_ = false;
+        core_->notify_room();
+    }
+}
+
 bool upstream_bridge::can_take(std::uint8_t /*qos*/) const {
-    if (link_->can_take()) {
+    if (retry_.size() < options_.max_unconfirmed && link_->can_take()) {
         return true;
     }
     refused_ = true;

@@ -7,7 +7,8 @@
 //   publishes what it gets upstream, retain flag kept (retain as published). While the link
 //   is down, Paho's send-while-disconnected buffer holds it; at upstream.max_unconfirmed the
 //   bridge answers can_take() false, so the broker refuses QoS 1/2 publishers (an MQTT-SN
-//   device gets PUBACK 0x01) instead of acking and dropping.
+//   device gets PUBACK 0x01) instead of acking and dropping. A QoS 1/2 message Paho fails
+//   (in flight when the link broke and the broker's session was gone) is handed to it again.
 // - in: the bridge subscribes upstream (each in rule's remote filter, or on demand: the
 //   filters the MQTT-SN sessions subscribe to, reference-counted at the highest QoS in a
 //   subscription_table) and publishes what arrives into the local broker, retain flag kept.
@@ -24,6 +25,7 @@
 // Loop thread only.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -47,7 +49,8 @@ namespace snbridge::bridge::remote {
 /// Counters for logs and tests. Monotonic.
 struct bridge_stats {
     std::uint64_t sent_up = 0;        ///< local messages handed to the upstream link
-    std::uint64_t up_failed = 0;      ///< QoS 1/2 the upstream link reported failed
+    std::uint64_t up_failed = 0;      ///< QoS 1/2 Paho failed every time: dropped
+    std::uint64_t resent = 0;         ///< QoS 1/2 Paho failed, handed to it again
     std::uint64_t injected = 0;       ///< upstream messages published into the local broker
     std::uint64_t echoes_dropped = 0; ///< own messages back from upstream (echo_filter)
     std::uint64_t unmapped = 0;       ///< upstream messages no in rule maps (dropped)
@@ -108,7 +111,15 @@ public:
                     std::optional<std::vector<bridge_rule>> rules);
 
 private:
+    /// A QoS 1/2 message on its way up, in the bridge's custody until Paho took it.
+    struct outbound {
+        common::mqtt_message msg;
+        int attempts = 0;
+    };
+
     void attach_local();
+    void send_up(outbound out);
+    void on_room_poll();
     void detach_local();
     void on_upstream_connected();
     void on_upstream_message(const common::mqtt_message& msg);
@@ -128,6 +139,7 @@ private:
     subscription_table demand_;
     echo_filter echo_;
     common::custody_queue<common::mqtt_message> held_;
+    std::deque<outbound> retry_; ///< failed by Paho; bounded by upstream.max_unconfirmed
     std::unique_ptr<common::uv::timer> drain_timer_;
     std::unique_ptr<common::uv::timer> attach_timer_;
     std::unique_ptr<common::uv::timer> room_poll_;

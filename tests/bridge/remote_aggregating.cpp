@@ -474,3 +474,43 @@ TEST_CASE("remote aggregating: upstream.topics in, out and both with prefixes") 
     CHECK(f.rec.count_topic(2, "loc/sync/b") == 1); // local, once: its echo was dropped
     CHECK(f.side->bridge().stats().echoes_dropped == 1);
 }
+
+TEST_CASE("remote aggregating: QoS 1 from upstream for a full device is held, then delivered "
+          "when it has room (custody, upstream.offline_queue_max)") {
+    struct full_recorder final : test::recorder {
+        bool full = true;
+        [[nodiscard]] bool can_take(common::session_id, std::uint8_t qos) const override {
+            return qos == 0 || !full;
+        }
+    };
+    test::remote_broker broker;
+    common::uv::loop loop;
+    full_recorder rec;
+    auto side = aggregating_side::create(loop, options_for(broker),
+                                         std::make_shared<bridge::local::broker_core>());
+    REQUIRE(side.has_value());
+    (*side)->set_listener(rec);
+    REQUIRE(run_until(
+        loop, [&] { return (*side)->upstream_connected(); }, 10s));
+    (*side)->open(1, common::open_params{"slow", true, 30, {}, {}, {}});
+    (*side)->subscribe(1, "held/#", 1, 1);
+    REQUIRE(run_until(loop, [&] { return broker.count("gw-agg 1 held/#") == 1; }));
+    remote_pub(broker, "held/a", "first", 1);
+    remote_pub(broker, "held/b", "second", 1);
+    const auto& stats = (*side)->bridge().stats();
+    REQUIRE(run_until(loop, [&] { return (*side)->bridge().held() == 2; }));
+    CHECK(rec.messages.empty());
+    CHECK(stats.injected == 0);
+    rec.full = false;
+    (*side)->room_available(1); // the device acked: the gateway says it has room
+    REQUIRE(run_until(loop, [&] { return rec.messages.size() == 2; }));
+    CHECK(test::text_of(rec.messages[0].second) == "first"); // in order
+    CHECK(test::text_of(rec.messages[1].second) == "second");
+    CHECK((*side)->bridge().held() == 0);
+    CHECK(stats.injected == 2);
+    CHECK(stats.held_dropped == 0);
+    bool done = false;
+    (*side)->stop([&] { done = true; });
+    REQUIRE(run_until(
+        loop, [&] { return done; }, 10s));
+}
