@@ -464,6 +464,7 @@ TEST_CASE("bridge aggregating: local MQTT listener, upstream.topics in/out/both 
                                         "local_prefix: \"loc/\", remote_prefix: \"rem/\" }\n"),
                    "broker:\n  mqtt_listen: [\"" + local + "\"]\n");
     REQUIRE(gw.proc->wait_for_output("Opening MQTT listen socket on " + local, 10s));
+    INFO("gateway log:\n" << gw.proc->output()); // evaluated when a check fails
     // A persistent subscriber upstream, riding out the restart; a dashboard on the local
     // listener (broker.mqtt_listen works in aggregating mode).
     test::process remote_sub("/usr/bin/mosquitto_sub",
