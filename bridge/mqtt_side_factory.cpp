@@ -21,11 +21,12 @@ local::broker_limits broker_limits_from(const config::broker_section& broker) {
 common::result<std::unique_ptr<common::mqtt_side>>
 make_mqtt_side(const config::config& cfg, common::uv::loop& loop,
                std::shared_ptr<local::broker_core>& broker) {
+    // broker and aggregating: the sessions are clients of the built-in broker.
+    if (cfg.mode != config::gateway_mode::transparent && !broker) {
+        broker = std::make_shared<local::broker_core>(broker_limits_from(cfg.broker));
+    }
     switch (cfg.mode) {
     case config::gateway_mode::broker:
-        if (!broker) {
-            broker = std::make_shared<local::broker_core>(broker_limits_from(cfg.broker));
-        }
         return std::make_unique<local::local_mqtt_side>(broker);
     case config::gateway_mode::transparent: {
         auto side = remote::transparent_side::create(loop, remote::options_from(cfg.upstream));
@@ -35,7 +36,8 @@ make_mqtt_side(const config::config& cfg, common::uv::loop& loop,
         return std::unique_ptr<common::mqtt_side>(std::move(*side));
     }
     case config::gateway_mode::aggregating: {
-        auto side = remote::aggregating_side::create(loop, remote::options_from(cfg.upstream));
+        auto side = remote::aggregating_side::create(loop, remote::options_from(cfg.upstream),
+                                                     broker, cfg.upstream.topics);
         if (!side) {
             return common::fail(side.error());
         }

@@ -19,8 +19,11 @@ namespace snbridge::bridge {
 /// Builds the MQTT side for `cfg.mode`. Start-up only, on the loop thread.
 /// - broker (default): a local::local_mqtt_side on the built-in broker. `broker` is in/out: if
 ///   null it is created from cfg.broker and stored there, so that main.cpp can attach the
-///   MQTT/TCP listener (local::mqtt_listener) to the same core; the side keeps a reference.
-/// - transparent, aggregating: the Paho sides in bridge/remote/ on `loop`; `broker` is unused.
+///   MQTT/TCP listener (local::mqtt_listener) and persistence to the same core; the side
+///   keeps a reference.
+/// - aggregating: the same broker (created the same way) plus remote::upstream_bridge, one
+///   Paho connection on `loop` (remote::aggregating_side).
+/// - transparent: one Paho connection per session (remote::transparent_side); `broker` unused.
 /// Errors (bad upstream settings...) come back as a message for the start-up log.
 [[nodiscard]] common::result<std::unique_ptr<common::mqtt_side>>
 make_mqtt_side(const config::config& cfg, common::uv::loop& loop,

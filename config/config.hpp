@@ -124,6 +124,22 @@ struct upstream_buffer {
 
 enum class mqtt_version : std::uint8_t { v3_1_1, v5 };
 
+/// Which way an `upstream.topics` rule carries messages (Mosquitto's `topic ... in|out|both`).
+enum class bridge_direction : std::uint8_t { in, out, both };
+
+/// One `upstream.topics` item (aggregating mode): Mosquitto's
+/// `topic PATTERN DIRECTION QOS LOCAL_PREFIX REMOTE_PREFIX`. A local topic
+/// local_prefix + T is the remote topic remote_prefix + T, for every T matching `pattern`.
+struct upstream_topic {
+    std::string pattern;                                ///< a topic filter (wildcards allowed)
+    bridge_direction direction = bridge_direction::out; ///< Mosquitto's default
+    std::uint8_t qos = 0;        ///< QoS of the bridge's subscription on the source side
+    std::string local_prefix{};  ///< no wildcards; usually ends with '/'
+    std::string remote_prefix{}; ///< no wildcards; usually ends with '/'
+
+    bool operator==(const upstream_topic&) const = default;
+};
+
 /// `upstream:` the remote MQTT broker (transparent and aggregating modes).
 struct upstream_section {
     std::string uri = "tcp://127.0.0.1:1883";
@@ -141,7 +157,11 @@ struct upstream_section {
     bool clean_session = false; ///< the gateway's shared connection (aggregating)
     mqtt_version protocol = mqtt_version::v3_1_1;
     upstream_buffer buffer;
-    std::uint32_t offline_queue_max = 1000; ///< aggregating: per closed CleanSession=0 session
+    /// Aggregating: QoS 1/2 messages from upstream held while the local broker is congested.
+    std::uint32_t offline_queue_max = 1000;
+    /// Aggregating: what is bridged. nullopt (the key absent or ~): every local topic out,
+    /// and in what the MQTT-SN devices subscribe to (docs/configuration.md).
+    std::optional<std::vector<upstream_topic>> topics;
     /// Messages handed to Paho and not yet confirmed, per connection and in all.
     std::uint32_t max_unconfirmed = 1000;
     std::uint32_t max_unconfirmed_total = 4000;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "common/topic.hpp"
 #include "config/sections.hpp"
 
 namespace snbridge::config {
@@ -52,6 +53,42 @@ void read_pem_file(section_reader& t, std::string_view key, std::string& out,
         return;
     }
     out = std::move(*path);
+}
+
+/// A topic prefix of upstream.topics: a topic name fragment, no wildcards.
+void read_prefix(section_reader& item, std::string_view key, std::string& out) {
+    if (item.read(key, out, 0, 65535) &&
+        (out.find_first_of("+#") != std::string::npos || !common::topic::valid_utf8(out))) {
+        item.error(key, "must be a topic prefix without '+' or '#'");
+    }
+}
+
+void read_topics(section_reader& r, std::optional<std::vector<upstream_topic>>& out) {
+    if (auto v = r.value("topics"); !v || v->is_null()) {
+        return; // the default: everything out, in on demand
+    }
+    std::vector<upstream_topic> rules;
+    const bool listed = r.each("topics", 0, 10000, [&](section_reader& item, std::size_t) {
+        upstream_topic t;
+        if (!item.has("pattern")) {
+            item.error("pattern", "is required (a topic filter, e.g. \"sensors/#\")");
+        } else if (item.read("pattern", t.pattern, 1, 65535) &&
+                   !common::topic::valid_filter(t.pattern, {})) {
+            item.error("pattern", "must be a valid topic filter ('+' and '#' only as whole "
+                                  "levels, '#' last)");
+        }
+        item.read_enum("direction", t.direction,
+                       {{"in", bridge_direction::in},
+                        {"out", bridge_direction::out},
+                        {"both", bridge_direction::both}});
+        item.read("qos", t.qos, 0, 2);
+        read_prefix(item, "local_prefix", t.local_prefix);
+        read_prefix(item, "remote_prefix", t.remote_prefix);
+        rules.push_back(std::move(t));
+    });
+    if (listed) {
+        out = std::move(rules);
+    }
 }
 
 } // namespace
@@ -106,6 +143,7 @@ void parse_upstream(section_reader& r, upstream_section& out) {
         b.read("delete_oldest", out.buffer.delete_oldest);
     });
     r.read("offline_queue_max", out.offline_queue_max, 0u, 10000000u);
+    read_topics(r, out.topics);
     r.read("max_unconfirmed", out.max_unconfirmed, 1u, 10000000u);
     r.read("max_unconfirmed_total", out.max_unconfirmed_total, 1u, 100000000u);
 }

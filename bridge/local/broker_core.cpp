@@ -52,6 +52,18 @@ broker_core::session* broker_core::find(connection_id conn) const {
     return it == connections_.end() ? nullptr : it->second;
 }
 
+std::vector<std::pair<std::string, std::uint8_t>>
+broker_core::subscriptions_of(connection_id conn) const {
+    std::vector<std::pair<std::string, std::uint8_t>> out;
+    if (const session* s = find(conn)) {
+        out.reserve(s->subscriptions.size());
+        for (const auto& [filter, qos] : s->subscriptions) {
+            out.emplace_back(filter, qos);
+        }
+    }
+    return out;
+}
+
 bool broker_core::connected(connection_id conn) const {
     return find(conn) != nullptr;
 }
@@ -306,13 +318,14 @@ bool broker_core::publish(common::mqtt_message&& msg) {
     return route(msg, &msg, true) == publish_status::accepted;
 }
 
-publish_status broker_core::publish_checked(common::mqtt_message&& msg,
-                                            const subscriber* publisher) {
-    return route(msg, &msg, true, publisher);
+publish_status broker_core::publish_checked(common::mqtt_message&& msg, const subscriber* publisher,
+                                            bool retain_as_published) {
+    return route(msg, &msg, true, publisher, retain_as_published);
 }
 
 publish_status broker_core::route(const common::mqtt_message& msg, common::mqtt_message* movable,
-                                  bool refuse_when_full, const subscriber* publisher) {
+                                  bool refuse_when_full, const subscriber* publisher,
+                                  bool retain_as_published) {
     if (msg.qos > 2 || !common::topic::valid_name(msg.topic, limits_.topic_limits())) {
         ++stats_.rejected_publishes;
         return publish_status::invalid;
@@ -383,9 +396,18 @@ publish_status broker_core::route(const common::mqtt_message& msg, common::mqtt_
         // QoS 0 subscribers makes one message, not a QoS 1 one plus a QoS 0 copy.
         std::array<message_ptr, 3> by_qos;
         const auto published_qos = msg.qos;
+        const bool retained = msg.retain; // msg may be *movable, moved from below
         const common::mqtt_message* source = &msg;
         for (const auto& m : matches) {
             const auto qos = std::min(published_qos, m.qos);
+            if (retained && (retain_as_published || (m.target->sink != nullptr &&
+                                                     m.target->sink->retain_as_published()))) {
+                auto as_published = std::make_shared<common::mqtt_message>(*source);
+                as_published->retain = true;
+                as_published->qos = qos;
+                deliver_to(*m.target, as_published, true);
+                continue;
+            }
             auto& shared = by_qos.at(qos);
             if (!shared) {
                 std::shared_ptr<common::mqtt_message> made;

@@ -34,6 +34,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "bridge/local/retained_store.hpp"
@@ -105,6 +106,10 @@ public:
     /// try again: some sink made room (or went away). Must not call back into the core;
     /// schedule the retry instead.
     virtual void room_available() {}
+    /// MQTT 5 "retain as published" for every subscription of this client: a retained
+    /// publish reaches it with retain=1, not 0 (a bridge forwards the flag, as Mosquitto's
+    /// bridges do). Default: MQTT 3.1.1 §3.3.1.3, retain=0 on normal deliveries.
+    [[nodiscard]] virtual bool retain_as_published() const { return false; }
 
     subscriber() = default;
     subscriber(const subscriber&) = default;
@@ -196,8 +201,12 @@ public:
     /// publish() telling why a message was not accepted.
     /// `publisher`: the publishing connection's own sink, which a full queue of its own does
     /// not refuse (it cannot make room while paused); its copy is dropped, counted.
+    /// `retain_as_published`: a retained message reaches the subscribers with retain=1 (a
+    /// bridge bringing in what the upstream broker sent because of a new subscription, MQTT
+    /// 3.1.1 §3.3.1.3), not 0.
     publish_status publish_checked(common::mqtt_message&& msg,
-                                   const subscriber* publisher = nullptr);
+                                   const subscriber* publisher = nullptr,
+                                   bool retain_as_published = false);
 
     /// After publish_status::congested: call room_available() on the connection's subscriber
     /// once a sink makes room (notify_room) or a session goes away. One call per refusal.
@@ -221,6 +230,11 @@ public:
     /// in flight) across reconnects of a persistent session. Cleared with the session.
     /// nullptr for a stale connection id.
     [[nodiscard]] std::shared_ptr<void>* attachment(connection_id conn);
+
+    /// The subscriptions of the connection's session with their granted QoS (empty for a
+    /// stale id), e.g. to learn what a session restored from disk subscribes to.
+    [[nodiscard]] std::vector<std::pair<std::string, std::uint8_t>>
+    subscriptions_of(connection_id conn) const;
 
     /// True if `conn` is a currently attached connection.
     [[nodiscard]] bool connected(connection_id conn) const;
@@ -255,7 +269,8 @@ private:
 
     session* find(connection_id conn) const;
     publish_status route(const common::mqtt_message& msg, common::mqtt_message* movable,
-                         bool refuse_when_full, const subscriber* publisher = nullptr);
+                         bool refuse_when_full, const subscriber* publisher = nullptr,
+                         bool retain_as_published = false);
     void deliver_to(session& s, const message_ptr& msg, bool checked = false);
     void detach(session& s);
     void erase_session(session& s);

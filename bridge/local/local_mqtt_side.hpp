@@ -44,10 +44,12 @@ public:
     void room_available(common::session_id id) override;
     void publish_connectionless(const common::mqtt_message& msg) override;
 
+    /// The broker connection of an open session, 0 when it is not open.
+    [[nodiscard]] connection_id connection_of(common::session_id id) const;
+
 private:
     class session_link;
 
-    [[nodiscard]] connection_id connection_of(common::session_id id) const;
     void on_taken_over(common::session_id id);
 
     std::shared_ptr<broker_core> core_;

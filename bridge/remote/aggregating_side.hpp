@@ -1,27 +1,27 @@
 #pragma once
 
-// mode: aggregating. All sessions share one upstream MQTT connection (Paho async_client).
-// Each distinct filter is subscribed upstream once, reference-counted, at the highest QoS
-// any session asked for; every message from upstream is fanned out locally to all sessions
-// with a matching filter (subscription_table). Wills of lost devices are published by the
-// gateway. Sessions with CleanSession=0 keep their filters, and QoS 1/2 messages (bounded),
-// across close()/open(). Loop thread only.
+// mode: aggregating, the built-in broker plus one upstream bridge (docs/architecture.md
+// "Layers"). The MQTT-SN sessions are clients of the local broker_core exactly as in mode
+// `broker` (local_mqtt_side): fan-out, retained messages, offline queues of CleanSession=0
+// sessions and wills are the broker's, and its MQTT listener can serve the same core. The
+// upstream_bridge carries topics between that core and one upstream connection
+// (upstream.topics; by default every topic out, and in what the devices subscribe to).
+// This side tells the bridge which filters the MQTT-SN sessions hold (in on demand).
+// Loop thread only.
 
-#include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
-#include "bridge/remote/paho_context.hpp"
+#include "bridge/local/broker_core.hpp"
+#include "bridge/local/local_mqtt_side.hpp"
 #include "bridge/remote/subscription_table.hpp"
-#include "bridge/remote/upstream_link.hpp"
+#include "bridge/remote/upstream_bridge.hpp"
 #include "bridge/remote/upstream_options.hpp"
-#include "common/custody_queue.hpp"
 #include "common/mqtt_side.hpp"
 #include "common/result.hpp"
 #include "common/uv/loop.hpp"
@@ -30,15 +30,19 @@ namespace snbridge::bridge::remote {
 
 class aggregating_side final : public common::mqtt_side {
 public:
-    /// Starts the shared connection (retrying with backoff until the broker answers).
+    /// The sessions go to `core`; the bridge connects upstream (retrying with backoff until
+    /// the broker answers) once set_listener() is called. `rules`: upstream.topics.
     [[nodiscard]] static common::result<std::unique_ptr<aggregating_side>>
-    create(common::uv::loop& loop, upstream_options options);
-    ~aggregating_side() override;
+    create(common::uv::loop& loop, upstream_options options,
+           std::shared_ptr<local::broker_core> core,
+           std::optional<std::vector<bridge_rule>> rules = std::nullopt);
+    ~aggregating_side() override = default;
     aggregating_side(const aggregating_side&) = delete;
     aggregating_side& operator=(const aggregating_side&) = delete;
     aggregating_side(aggregating_side&&) = delete;
     aggregating_side& operator=(aggregating_side&&) = delete;
 
+    /// Also attaches the bridge to the broker: main.cpp calls it after broker_core::restore.
     void set_listener(common::mqtt_side_listener& listener) override;
     void open(common::session_id id, const common::open_params& params) override;
     void publish(common::session_id id, const common::mqtt_message& msg,
@@ -49,47 +53,36 @@ public:
                      std::uint32_t token) override;
     void set_will(common::session_id id, std::optional<common::will_message> will) override;
     void close(common::session_id id, common::close_reason reason) override;
+    void room_available(common::session_id id) override;
     void publish_connectionless(const common::mqtt_message& msg) override;
 
-    /// Shutdown: disconnects the shared connection cleanly and calls `done` on the loop once
-    /// Paho has let go of it. No events after this call.
+    /// Shutdown: the bridge leaves the broker and disconnects upstream cleanly; `done` on the
+    /// loop once Paho has let go. No events after this call.
     void stop(std::function<void()> done) override;
-    [[nodiscard]] bool server_connected() const noexcept override {
-        return link_ && link_->connected();
-    }
+    /// MQTT-SN 1.2 §6.1: ADVERTISE and GWINFO only while the upstream is connected.
+    [[nodiscard]] bool server_connected() const noexcept override { return bridge_->connected(); }
 
-    [[nodiscard]] bool upstream_connected() const noexcept;
-    [[nodiscard]] const subscription_table& subscriptions() const noexcept { return table_; }
-    /// Messages dropped because a parked session's queue was full.
-    [[nodiscard]] std::uint64_t dropped_offline() const noexcept { return dropped_offline_; }
+    [[nodiscard]] bool upstream_connected() const noexcept { return bridge_->connected(); }
+    /// The MQTT-SN sessions' filters, as subscribed upstream (in on demand).
+    [[nodiscard]] const subscription_table& subscriptions() const noexcept {
+        return bridge_->demand();
+    }
+    [[nodiscard]] const upstream_bridge& bridge() const noexcept { return *bridge_; }
+    [[nodiscard]] local::broker_core& core() noexcept { return local_.core(); }
 
     /// Public for create(); use create().
-    aggregating_side(common::uv::loop& loop, upstream_options options);
+    aggregating_side(std::shared_ptr<local::broker_core> core,
+                     std::unique_ptr<upstream_bridge> bridge);
 
 private:
-    struct session_state {
-        std::optional<common::session_id> id; ///< nullopt: closed, kept (CleanSession=0)
-        std::uint64_t generation = 0;
+    struct open_session {
+        std::string client_id;
         bool clean_session = true;
-        std::optional<common::will_message> will;
-        common::custody_queue<common::mqtt_message> offline; ///< QoS 1/2 while closed
     };
 
-    [[nodiscard]] const std::string* client_of(common::session_id id) const;
-    void forget(const std::string& client_id);
-    void on_upstream_message(const common::mqtt_message& msg);
-    void on_upstream_connected(bool session_present);
-
-    upstream_options options_;
-    paho_context ctx_;
-    common::mqtt_side_listener* listener_ = nullptr;
-    std::shared_ptr<upstream_link> link_;
-    subscription_table table_;
-    std::map<std::string, session_state, std::less<>> sessions_; ///< by ClientId
-    std::unordered_map<common::session_id, std::string> open_;   ///< open sessions
-    std::uint64_t next_generation_ = 1;
-    std::uint64_t dropped_offline_ = 0;
-    bool stopped_ = false;
+    local::local_mqtt_side local_;
+    std::unique_ptr<upstream_bridge> bridge_;
+    std::unordered_map<common::session_id, open_session> open_;
 };
 
 } // namespace snbridge::bridge::remote

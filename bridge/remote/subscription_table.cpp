@@ -100,6 +100,11 @@ std::optional<std::uint8_t> subscription_table::upstream_qos(const std::string& 
     return it->second.upstream_qos;
 }
 
+bool subscription_table::any_match(std::string_view topic) const {
+    return std::any_of(filters_.begin(), filters_.end(),
+                       [&](const auto& f) { return common::topic::matches(f.first, topic); });
+}
+
 std::size_t subscription_table::refcount(const std::string& filter) const {
     auto it = filters_.find(filter);
     return it == filters_.end() ? 0 : it->second.members.size();

@@ -57,6 +57,8 @@ public:
 
     /// The QoS the filter is (being) subscribed upstream at, nullopt when nobody wants it.
     [[nodiscard]] std::optional<std::uint8_t> upstream_qos(const std::string& filter) const;
+    /// Whether some filter (anyone's) matches topic name `topic`.
+    [[nodiscard]] bool any_match(std::string_view topic) const;
     /// How many members want `filter`.
     [[nodiscard]] std::size_t refcount(const std::string& filter) const;
     [[nodiscard]] std::size_t filter_count() const noexcept { return filters_.size(); }

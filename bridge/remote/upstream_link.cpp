@@ -517,6 +517,13 @@ void upstream_link::on_op_done(std::uint64_t op, const op_result& r) {
     }
 }
 
+bool upstream_link::can_take() const noexcept {
+    return state_ != state::stopped &&
+           sink_->unconfirmed.load(std::memory_order_relaxed) < options_.max_unconfirmed &&
+           ctx_.unconfirmed_total().load(std::memory_order_relaxed) <
+               options_.max_unconfirmed_total;
+}
+
 bool upstream_link::has_room() {
     const auto mine = sink_->unconfirmed.load(std::memory_order_relaxed);
     const auto all = ctx_.unconfirmed_total().load(std::memory_order_relaxed);

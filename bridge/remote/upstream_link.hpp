@@ -106,6 +106,9 @@ public:
     [[nodiscard]] const std::string& client_id() const noexcept { return params_.client_id; }
     /// Publishes refused (QoS 1/2) or dropped (QoS 0) at upstream_options::max_unconfirmed.
     [[nodiscard]] std::uint64_t refused_publishes() const noexcept { return refused_; }
+    /// Whether publish() would take one more message now (below upstream.max_unconfirmed and
+    /// max_unconfirmed_total), without logging: for a sink asked before delivery.
+    [[nodiscard]] bool can_take() const noexcept;
     /// Messages handed to Paho and not confirmed yet (any thread may change it).
     [[nodiscard]] std::size_t unconfirmed() const noexcept;
 

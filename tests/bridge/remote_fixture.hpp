@@ -33,8 +33,10 @@ inline bridge::remote::upstream_options upstream_options_for(const remote_broker
 
 template <class Side>
 struct side_fixture {
-    explicit side_fixture(bridge::remote::upstream_options o) {
-        auto s = Side::create(loop, std::move(o));
+    /// `more`: what Side::create takes after the options (aggregating: the broker core...).
+    template <class... More>
+    explicit side_fixture(bridge::remote::upstream_options o, More&&... more) {
+        auto s = Side::create(loop, std::move(o), std::forward<More>(more)...);
         REQUIRE(s.has_value());
         side = std::move(*s);
         side->set_listener(rec);

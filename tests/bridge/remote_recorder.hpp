@@ -12,7 +12,7 @@
 
 namespace snbridge::test {
 
-struct recorder final : common::mqtt_side_listener {
+struct recorder : common::mqtt_side_listener {
     struct open_event {
         common::session_id id;
         common::open_status status;

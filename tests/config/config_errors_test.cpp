@@ -116,6 +116,24 @@ const bad_case bad_table[] = {
     {"upstream:\n  tls:\n    ca_file: [a]\n",
      "snbridge.yaml:3:14: upstream.tls.ca_file: must be a string of at most 4096 bytes, got a "
      "list"},
+    // upstream.topics (aggregating bridge rules)
+    {"upstream:\n  topics:\n    - { direction: in }\n",
+     R"(snbridge.yaml:3:7: upstream.topics[0].pattern: is required (a topic filter, e.g. )"
+     R"("sensors/#"))"},
+    {"upstream:\n  topics:\n    - { pattern: \"a/#/b\" }\n",
+     "snbridge.yaml:3:18: upstream.topics[0].pattern: must be a valid topic filter ('+' and '#' "
+     "only as whole levels, '#' last)"},
+    {"upstream:\n  topics:\n    - { pattern: a, direction: up }\n",
+     R"(snbridge.yaml:3:32: upstream.topics[0].direction: must be one of in, out, both, got "up")"},
+    {"upstream:\n  topics:\n    - { pattern: a, qos: 3 }\n",
+     R"(snbridge.yaml:3:26: upstream.topics[0].qos: must be an integer between 0 and 2, got "3")"},
+    {"upstream:\n  topics:\n    - { pattern: a, local_prefix: \"x/+/\" }\n",
+     "snbridge.yaml:3:35: upstream.topics[0].local_prefix: must be a topic prefix without '+' or "
+     "'#'"},
+    {"upstream:\n  topics:\n    - { pattern: a, remote: x }\n",
+     "snbridge.yaml:3:21: unknown key 'remote' in upstream.topics[0]"},
+    {"upstream:\n  topics: sensors/#\n",
+     R"(snbridge.yaml:2:11: upstream.topics: must be a list, got "sensors/#")"},
     // YAML syntax
     {"gateway:\n  id: [1\n",
      "snbridge.yaml:3:1: YAML syntax error: end of sequence flow not found"},

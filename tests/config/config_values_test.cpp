@@ -210,3 +210,33 @@ TEST_CASE("upstream.tls files: ~ or absent is none, a readable file is kept as g
     REQUIRE(absent.has_value());
     CHECK(absent->upstream.tls == cfg::defaults().upstream.tls);
 }
+
+TEST_CASE("upstream.topics: absent or ~ is the default, [] bridges nothing, rules as given") {
+    const auto absent = cfg::load_string("upstream: {}\n", "t.yaml");
+    REQUIRE(absent.has_value());
+    CHECK_FALSE(absent->upstream.topics.has_value());
+    const auto null = cfg::load_string("upstream:\n  topics: ~\n", "t.yaml");
+    REQUIRE(null.has_value());
+    CHECK_FALSE(null->upstream.topics.has_value());
+    const auto none = cfg::load_string("upstream:\n  topics: []\n", "t.yaml");
+    REQUIRE(none.has_value());
+    REQUIRE(none->upstream.topics.has_value());
+    CHECK(none->upstream.topics->empty());
+    const auto rules = cfg::load_string(
+        "upstream:\n  topics:\n"
+        "    - { pattern: \"sensors/#\" }\n"
+        "    - { pattern: \"+/cmd\", direction: both, qos: 2, local_prefix: \"l/\", "
+        "remote_prefix: \"r/\" }\n",
+        "t.yaml");
+    REQUIRE_MESSAGE(rules.has_value(), rules.error().message);
+    REQUIRE(rules->upstream.topics.has_value());
+    const std::vector<cfg::upstream_topic> expected{
+        {.pattern = "sensors/#"}, // Mosquitto's defaults: out, QoS 0, no prefixes
+        {.pattern = "+/cmd",
+         .direction = cfg::bridge_direction::both,
+         .qos = 2,
+         .local_prefix = "l/",
+         .remote_prefix = "r/"},
+    };
+    CHECK(*rules->upstream.topics == expected);
+}
