@@ -6,6 +6,7 @@
 // its log. No timing assertions: the flood lasts a fixed wall time, whatever gets through.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include <regex>
 #include <signal.h>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -25,6 +27,7 @@
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/udp_client.hpp"
+#include "tools/support/sn_client.hpp"
 
 using namespace snbridge;
 using namespace std::chrono_literals;
@@ -202,4 +205,58 @@ TEST_CASE("flood: garbage and more ClientIds than max_clients from one host, snb
     MESSAGE("snbridge wrote ", lines, " log lines, ", refused_lines, " of them on max_clients");
     CHECK(refused_lines < 100);
     CHECK(lines < connects / 20);
+}
+
+TEST_CASE("flood: with mqttsn.rate_limit one address flooding is cut at its rate while another "
+          "keeps its service (QoS 1 acks within the timeout)") {
+    const auto port = test::free_udp_port(false);
+    test::temp_dir dir;
+    const auto file = dir.write("limited.yaml", "mqttsn:\n  listen: [\"127.0.0.1:" +
+                                                    std::to_string(port) +
+                                                    "\"]\n  advertise_interval: 0s\n"
+                                                    "  rate_limit:\n"
+                                                    "    datagrams_per_second: 200\n"
+                                                    "    burst: 1s\n");
+    test::process gw(test::binary_path("gateway/snbridge"), {"-c", file.string()},
+                     test::process_options{.env = {asan_options()}});
+    REQUIRE(gw.wait_for_output(" running", 10s));
+    const auto gateway = test::loopback_v4(port);
+
+    // The good device connects first, then publishes QoS 1 while the flood runs.
+    tools::endpoint_options ep;
+    ep.host = "127.0.0.1";
+    ep.port = port;
+    ep.timeout = 2s;
+    auto good = tools::sn_client::open(ep);
+    REQUIRE(good.has_value());
+    REQUIRE(good->connect({.client_id = "good", .keep_alive = 60, .clean_session = true,
+                           .will = std::nullopt}));
+
+    std::atomic<bool> flooding{true};
+    std::atomic<std::uint64_t> flood_sent{0};
+    std::thread flood([&] {
+        test::udp_client noisy;
+        const auto ping = sn::encode(sn::pingreq{});
+        while (flooding.load()) {
+            if (noisy.send_to(gateway, ping)) {
+                flood_sent.fetch_add(1);
+            }
+        }
+    });
+    int acked = 0;
+    for (int i = 0; i < 50; ++i) {
+        const std::vector<std::uint8_t> payload{static_cast<std::uint8_t>(i)};
+        if (good->publish(tools::topic_ref::normal("good/t"), payload, sn::qos::one)) {
+            ++acked;
+        }
+    }
+    flooding = false;
+    flood.join();
+    MESSAGE("flood sent ", flood_sent.load(), " datagrams, the good device got ", acked,
+            " of 50 PUBACKs");
+    CHECK(acked == 50);
+    CHECK(flood_sent.load() > 2000);
+    gw.send_signal(SIGTERM);
+    CHECK(gw.wait_exit(10s) == 0);
+    CHECK(std::regex_search(gw.output(), std::regex("rate_limited [0-9]+")));
 }
