@@ -23,6 +23,7 @@
 #include "common/persist/store.hpp"
 #include "common/persist/turn_commit.hpp"
 #include "common/signal_thread.hpp"
+#include "common/turn_flush.hpp"
 #include "common/uv/loop.hpp"
 #include "common/uv/mailbox.hpp"
 #include "common/uv/socket_address.hpp"
@@ -203,7 +204,9 @@ int run(const options& opt, cfg::config config) {
     // Before any thread exists (libuv's, Paho's): every thread inherits the mask, and only
     // the signal thread below takes these signals, until exit.
     snbridge::common::signal_thread::block(handled_signals);
-    log::info(version_line, " starting");
+    log::info(version_line, " starting (gateway ", config.gateway.name, ", GwId ",
+              static_cast<unsigned>(config.gateway.id), ", mode ", cfg::to_string(config.mode),
+              ")");
     if (opt.config_file) {
         log::info("Config loaded from ", *opt.config_file, ".");
     } else {
@@ -245,6 +248,9 @@ int run(const options& opt, cfg::config config) {
         broker->restore(saved); // before any client can connect
         broker->attach_store(*store);
     }
+    // Without persistence, what the MQTT listener sends in one loop iteration still goes out
+    // together, one write per connection (docs/benchmarks.md "Custody").
+    std::optional<snbridge::common::turn_flush> coalesce;
     std::unique_ptr<snbridge::bridge::local::mqtt_listener> mqtt_listener;
     if (broker && !config.broker.mqtt_listen.empty()) {
         auto started = snbridge::bridge::local::mqtt_listener::start(
@@ -254,7 +260,11 @@ int run(const options& opt, cfg::config config) {
             return 1;
         }
         mqtt_listener = std::move(*started);
-        mqtt_listener->set_commit_gate(store.get());
+        if (store) {
+            mqtt_listener->set_commit_gate(store.get());
+        } else {
+            mqtt_listener->set_commit_gate(&coalesce.emplace(loop));
+        }
     }
     gw::udp_runtime runtime(loop, drops, runtime_options(config));
     gw::gateway_core handler(gw::settings_from(config), **side, runtime,

@@ -52,6 +52,10 @@ void check_startup_lines(test::process& p) {
     const auto out = p.output();
     CHECK(std::regex_search(out, std::regex("[0-9]+: snbridge version [0-9.]+ starting")));
     CHECK(std::regex_search(out, std::regex("[0-9]+: snbridge version [0-9.]+ running")));
+    // gateway.name, GwId and mode are named at start (issue 13: gateway.name was unused).
+    CHECK(std::regex_search(
+        out, std::regex(
+                 "snbridge version [0-9.]+ starting \\(gateway snbridge, GwId 1, mode broker\\)")));
 }
 
 /// Connects as sensor-1, sends the malformed datagrams and checks the log line of each, then
