@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/address_prefix.hpp"
+#include "common/log.hpp"
 #include "common/net_address.hpp"
 #include "common/persist/store.hpp"
 #include "common/result.hpp"
@@ -250,6 +251,12 @@ struct clients_section {
 struct log_section {
     /// One line per MQTT-SN packet, in Mosquitto's style (also `-v`).
     bool verbose = false;
+    /// Lines below this level are not written.
+    common::log::level level = common::log::level::info;
+    /// Where lines go: "stderr", "syslog", "file:PATH" (each at most once).
+    bool to_stderr = true;
+    bool to_syslog = false;
+    std::string file;
 
     bool operator==(const log_section&) const = default;
 };

@@ -204,6 +204,13 @@ int run(const options& opt, cfg::config config) {
     // Before any thread exists (libuv's, Paho's): every thread inherits the mask, and only
     // the signal thread below takes these signals, until exit.
     snbridge::common::signal_thread::block(handled_signals);
+    log::set_level(config.log.level);
+    if (auto failed = log::set_destinations({.to_stderr = config.log.to_stderr,
+                                             .to_syslog = config.log.to_syslog,
+                                             .file = config.log.file})) {
+        print_errors("log.destinations: " + *failed, false);
+        return 1;
+    }
     log::info(version_line, " starting (gateway ", config.gateway.name, ", GwId ",
               static_cast<unsigned>(config.gateway.id), ", mode ", cfg::to_string(config.mode),
               ")");
@@ -342,7 +349,9 @@ int run(const options& opt, cfg::config config) {
             stop(signum);
             break;
         case SIGHUP:
-            log::notice("Received SIGHUP: reloading is not supported yet.");
+            log::reopen_file(); // logrotate moved it
+            log::notice("Received SIGHUP: log file reopened; reloading the configuration is not "
+                        "supported yet.");
             break;
         case SIGUSR1:
             log::notice("Received SIGUSR1: ", status_line(handler, runtime, drops, broker.get()));
