@@ -38,3 +38,7 @@ set(ENV{PKG_CONFIG_DIR} "")
 set(ENV{PKG_CONFIG_SYSROOT_DIR} "${SNB_SYSROOT}")
 set(ENV{PKG_CONFIG_LIBDIR}
     "${SNB_SYSROOT}/usr/lib/${SNB_TRIPLE}/pkgconfig:${SNB_SYSROOT}/usr/share/pkgconfig")
+
+# Test discovery (doctest_discover_tests) and CTest run the arm64 executables under
+# qemu-aarch64, with the sysroot's own loader and libc (scripts/arm64-test.sh).
+set(CMAKE_CROSSCOMPILING_EMULATOR env "QEMU_LD_PREFIX=${SNB_SYSROOT}" qemu-aarch64)

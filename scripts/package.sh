@@ -55,46 +55,9 @@ deb="$build/snbridge_${version}_${arch}.deb"
 sysroot="$build/sysroot-$arch"
 mkdir -p "$build"
 
-# --- the arm64 sysroot ----------------------------------------------------------------
-# What the build links against, with every dependency apt resolves for them (libc6-dev,
-# libstdc++-12-dev included: the sysroot is the whole target userland the compiler sees).
-sysroot_pkgs=(libc6-dev libstdc++-12-dev libuv1-dev libpaho-mqttpp-dev libpaho-mqtt-dev
-              libyaml-cpp-dev libexpected-dev libsqlite3-dev libssl-dev libsystemd-dev)
-if [ $cross = 1 ] && [ ! -f "$sysroot/.complete" ]; then
-  apt_dir="$sysroot.apt"
-  rm -rf "$sysroot" "$apt_dir"
-  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs" "$sysroot"
-  : >"$apt_dir/status"
-  # The host's Debian mirrors (deb822 .sources or one-line format), for arm64.
-  mirrors=$(grep -hoE '^(URIs:[[:space:]]*|deb[[:space:]]+(\[[^]]*\][[:space:]]+)?)[^[:space:]]+' \
-              /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null |
-            awk '{print $NF}' | grep -E 'debian(-security)?/?$' | sort -u || true)
-  [ -n "$mirrors" ] || mirrors="http://deb.debian.org/debian http://deb.debian.org/debian-security"
-  for m in $mirrors; do
-    case "$m" in
-      *-security*) echo "deb [arch=$arch] $m bookworm-security main" ;;
-      *) echo "deb [arch=$arch] $m bookworm main"; echo "deb [arch=$arch] $m bookworm-updates main" ;;
-    esac
-  done >"$apt_dir/sources.list"
-  apt_opts=(-o "APT::Architecture=$arch" -o "APT::Architectures::=$arch"
-            -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
-            -o "Dir::State::Status=$apt_dir/status" -o "Dir::Etc::SourceParts=/dev/null"
-            -o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "APT::Sandbox::User=root")
-  step "apt-get update for $arch (private state in $apt_dir; the host's apt is not touched)"
-  apt-get "${apt_opts[@]}" update -qq
-  # Every package an install of sysroot_pkgs would bring onto an empty arm64 system.
-  mapfile -t closure < <(apt-get "${apt_opts[@]}" -s install --no-install-recommends \
-                           "${sysroot_pkgs[@]}" | awk '/^Inst /{print $2}')
-  step "downloading ${#closure[@]} $arch packages"
-  (cd "$apt_dir/debs" && apt-get "${apt_opts[@]}" download -qq "${closure[@]}")
-  for d in "$apt_dir"/debs/*.deb; do
-    dpkg -x "$d" "$sysroot"
-  done
-  # Absolute symlinks (libfoo.so -> /lib/...) must point into the sysroot.
-  find "$sysroot" -type l -lname '/*' | while read -r link; do
-    ln -sfn "$sysroot$(readlink "$link")" "$link"
-  done
-  touch "$sysroot/.complete"
+# --- the arm64 sysroot (scripts/arm64-sysroot.sh) ----------------------------------------
+if [ $cross = 1 ]; then
+  "$repo/scripts/arm64-sysroot.sh" "$sysroot"
 fi
 
 # --- build and stage ------------------------------------------------------------------
