@@ -99,6 +99,19 @@ std::optional<time_point> gateway_core::next_deadline() const {
     return d;
 }
 
+void gateway_core::reload(core_settings settings) {
+    const bool advertise_changed =
+        settings.advertise_interval_s != cx_.settings.advertise_interval_s;
+    cx_.settings = std::move(settings);
+    cx_.predefined = predefined_topics(cx_.settings.predefined, cx_.settings.client_predefined);
+    if (advertise_changed) {
+        advertise_at_.reset();
+        if (cx_.settings.advertise_interval_s > 0) {
+            advertise_at_ = cx_.now();
+        }
+    }
+}
+
 void gateway_core::shutdown(time_point now) {
     in_turn_ = true;
     for (auto& [id, s] : cx_.sessions) {

@@ -95,6 +95,10 @@ public:
     [[nodiscard]] std::optional<time_point> next_deadline() const override;
     void shutdown(time_point now) override;
 
+    /// SIGHUP (issue 13): new settings for what follows: timers, limits, predefined topics,
+    /// QoS −1 allow-lists. Sessions are kept as they are; a changed T_ADV restarts ADVERTISE.
+    void reload(core_settings settings);
+
     // common::mqtt_side_listener: each call posts one side_event
     void on_open(common::session_id id, common::open_status status, bool session_present) override {
         post(side_event::opened{id, status, session_present});

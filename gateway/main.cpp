@@ -146,6 +146,70 @@ void print_errors(const std::string& message, bool with_timestamp) {
     }
 }
 
+/// The command line's overrides (-p, -v) on a loaded config.
+void apply_overrides(const options& opt, cfg::config& config) {
+    if (opt.port) {
+        // As Mosquitto's -p: the port of every listener.
+        for (auto& address : config.mqttsn.listen) {
+            address.port = *opt.port;
+        }
+    }
+    if (opt.verbose) {
+        config.log.verbose = true;
+    }
+}
+
+/// SIGHUP (issue 13 point 4): re-reads the file and applies what can change while running -
+/// the log settings, timers, limits, predefined topics, the QoS -1 allow-lists - and names
+/// each section that needs a restart. A file with errors keeps the running configuration.
+void reload(const options& opt, cfg::config& running, gw::gateway_core& handler) {
+    log::reopen_file(); // logrotate moved it
+    if (!opt.config_file) {
+        log::notice("Received SIGHUP: running with the built-in defaults, no file to reload.");
+        return;
+    }
+    auto loaded = cfg::load_file(*opt.config_file);
+    if (!loaded) {
+        print_errors(loaded.error().message, true);
+        log::warning("Reload of ", *opt.config_file, " failed: the running configuration is kept.");
+        return;
+    }
+    auto next = std::move(*loaded);
+    apply_overrides(opt, next);
+    // What is bound, opened or switched at start stays as it is until a restart.
+    const auto restart_only = [&](const char* key, auto& now, const auto& was) {
+        if (!(now == was)) {
+            log::warning("Reload: ", key, " changed; it applies after a restart.");
+            now = was;
+        }
+    };
+    restart_only("mqttsn.listen", next.mqttsn.listen, running.mqttsn.listen);
+    restart_only("mqttsn.multicast", next.mqttsn.multicast, running.mqttsn.multicast);
+    restart_only("mqttsn.multicast_radius", next.mqttsn.multicast_radius,
+                 running.mqttsn.multicast_radius);
+    restart_only("mqttsn.rate_limit", next.mqttsn.rate_limit, running.mqttsn.rate_limit);
+    restart_only("mode", next.mode, running.mode);
+    restart_only("upstream", next.upstream, running.upstream);
+    restart_only("broker", next.broker, running.broker);
+    restart_only("persistence", next.persistence, running.persistence);
+    restart_only("user", next.user, running.user);
+    restart_only("gateway", next.gateway, running.gateway);
+    // Said before the new level applies (a level of warning would hide it).
+    log::notice("Reloaded ", *opt.config_file, ".");
+    log::set_level(next.log.level);
+    if (auto failed = log::set_destinations({.to_stderr = next.log.to_stderr,
+                                             .to_syslog = next.log.to_syslog,
+                                             .file = next.log.file})) {
+        log::warning("Reload: log.destinations: ", *failed, "; the running ones are kept.");
+        next.log.to_stderr = running.log.to_stderr;
+        next.log.to_syslog = running.log.to_syslog;
+        next.log.file = running.log.file;
+    }
+    gw::packet_log::set_enabled(next.log.verbose);
+    handler.reload(gw::settings_from(next));
+    running = std::move(next);
+}
+
 gw::udp_runtime_options runtime_options(const cfg::config& c) {
     gw::udp_runtime_options o;
     o.listen = c.mqttsn.listen;
@@ -349,9 +413,8 @@ int run(const options& opt, cfg::config config) {
             stop(signum);
             break;
         case SIGHUP:
-            log::reopen_file(); // logrotate moved it
-            log::notice("Received SIGHUP: log file reopened; reloading the configuration is not "
-                        "supported yet.");
+            log::notice("Received SIGHUP, reloading the configuration.");
+            reload(opt, config, handler);
             break;
         case SIGUSR1:
             log::notice("Received SIGUSR1: ", status_line(handler, runtime, drops, broker.get()));
@@ -401,15 +464,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     auto config = std::move(*loaded);
-    if (opt->port) {
-        // As Mosquitto's -p: the port of every listener.
-        for (auto& address : config.mqttsn.listen) {
-            address.port = *opt->port;
-        }
-    }
-    if (opt->verbose) {
-        config.log.verbose = true;
-    }
+    apply_overrides(*opt, config);
     if (opt->check_config) {
         if (opt->config_file) {
             std::printf("Config %s is valid.\n", opt->config_file->c_str());
