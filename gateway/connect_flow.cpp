@@ -10,17 +10,21 @@ namespace snbridge::gateway::connect_flow {
 namespace mqttsn = common::mqttsn;
 using mqttsn::return_code;
 
-namespace {
-
-void open_mqtt_side(core_context& cx, session& s) {
-    s.state = session_state::open_wait;
-    s.mqtt_open = true;
+common::open_params open_params_of(const session& s) {
     common::open_params p;
     p.client_id = s.client_id;
     p.clean_session = s.clean_session;
     p.keep_alive_s = s.keep_alive_s;
     p.will = s.will_to_publish();
-    cx.side.open(s.id, p);
+    return p;
+}
+
+namespace {
+
+void open_mqtt_side(core_context& cx, session& s) {
+    s.state = session_state::open_wait;
+    s.mqtt_open = true;
+    cx.side.open(s.id, open_params_of(s));
 }
 
 /// The session for a CONNECT of `client_id` from `from`, bound to `from`; nullptr when

@@ -10,6 +10,9 @@
 
 namespace snbridge::gateway::connect_flow {
 
+/// What the MQTT side is opened with for `s` (its ClientId, flags, keep-alive and will).
+[[nodiscard]] common::open_params open_params_of(const session& s);
+
 void on_connect(core_context& cx, const endpoint& from, const common::mqttsn::connect& c,
                 time_point now);
 /// §6.2, §5.3.8: a CONNECT the codec refused for its ProtocolId gets CONNACK 0x03.

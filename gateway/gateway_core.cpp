@@ -267,11 +267,7 @@ void gateway_core::restore(const std::vector<common::persist::gateway_session_st
             (s.state == session_state::active || s.state == session_state::asleep)) {
             s.mqtt_open = true;
             s.reopening = true;
-            common::open_params p;
-            p.client_id = s.client_id;
-            p.clean_session = s.clean_session;
-            p.keep_alive_s = s.keep_alive_s;
-            p.will = s.will_to_publish();
+            auto p = connect_flow::open_params_of(s);
             p.resume = true;
             cx_.side.open(s.id, p);
         }

@@ -45,7 +45,10 @@ std::uint64_t session_store::digest_of(const session& s) {
     d.add((s.clean_session ? 1u : 0u) | (s.mqtt_open ? 2u : 0u) | (s.reachable ? 4u : 0u) |
           (s.peer.via_forwarder ? 8u : 0u));
     d.add((std::uint64_t{s.keep_alive_s} << 32) | (std::uint64_t{s.sleep_s} << 16) | s.next_msg_id);
-    d.add(s.peer.address.to_string());
+    const auto& a = s.peer.address;
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): address bytes as chars
+    d.add(std::string_view(reinterpret_cast<const char*>(a.ip.data()), a.ip.size()));
+    d.add((std::uint64_t{static_cast<std::uint8_t>(a.fam)} << 16) | a.port);
     d.add(s.peer.node_id);
     if (s.will) {
         d.add(s.will->topic);

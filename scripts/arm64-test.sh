@@ -12,16 +12,7 @@ start=$(date +%s)
 step() { echo "arm64-test: [$(($(date +%s) - start)) s] $*"; }
 export DEBIAN_FRONTEND=noninteractive
 
-tools=(g++-aarch64-linux-gnu qemu-user)
-missing=()
-for p in "${tools[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  step "installing ${missing[*]}"
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+"$repo/scripts/install-deps.sh" g++-aarch64-linux-gnu qemu-user
 
 sysroot="$repo/build/sysroot-arm64"
 "$repo/scripts/arm64-sysroot.sh" "$sysroot"

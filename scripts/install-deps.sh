@@ -2,6 +2,7 @@
 # Installs what snbridge needs to build and test on Debian 12 (run as root). Idempotent: it
 # calls apt-get only when a package is missing. An earlier run interrupted during apt (Ctrl-C,
 # a timeout) leaves dpkg half-configured ("dpkg was interrupted"); that is finished first.
+# Arguments: more packages to install the same way.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 # dpkg keeps the journal of an unfinished run in /var/lib/dpkg/updates/; --audit lists the
@@ -15,7 +16,8 @@ pkgs=(build-essential cmake pkg-config ccache libssl-dev
       libuv1-dev libpaho-mqttpp-dev libpaho-mqtt-dev libyaml-cpp-dev libexpected-dev
       libsqlite3-dev libsystemd-dev doctest-dev
       mosquitto mosquitto-clients openssl
-      clang-14 libclang-rt-14-dev)
+      clang-14 libclang-rt-14-dev
+      "$@")  # extra packages a caller needs (scripts/arm64-test.sh, scripts/package.sh)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -35,17 +35,9 @@ fi
 cross=0
 [ "$arch" != "$host_arch" ] && cross=1
 
-"$repo/scripts/install-deps.sh"
 tools=(dpkg-dev)
 [ $cross = 1 ] && tools+=(g++-aarch64-linux-gnu qemu-user)
-missing=()
-for p in "${tools[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  step "installing ${missing[*]}"
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+"$repo/scripts/install-deps.sh" "${tools[@]}"
 
 version=$(sed -n 's/^project(snbridge VERSION \([0-9.]*\).*/\1/p' "$repo/CMakeLists.txt")
 build="$repo/build"

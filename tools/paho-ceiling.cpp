@@ -40,7 +40,9 @@ struct options {
 bool parse(int argc, char** argv, options& o) {
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];
-        const auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
+        const auto value = [&]() -> const char* {
+            return i + 1 < argc ? argv[++i] : nullptr;
+        };
         const char* v = nullptr;
         if (a == "--json") {
             o.json = true;
@@ -101,8 +103,7 @@ public:
             return;
         }
         try {
-            client_.publish(topic_, payload_.data(), payload_.size(), qos_, false, nullptr,
-                            *this);
+            client_.publish(topic_, payload_.data(), payload_.size(), qos_, false, nullptr, *this);
             sent_.fetch_add(1, std::memory_order_relaxed);
         } catch (const mqtt::exception&) {
             refused_.fetch_add(1, std::memory_order_relaxed);
@@ -171,8 +172,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "paho-ceiling: connect: %s\n", e.what());
         return 2;
     }
-    const double setup_s =
-        std::chrono::duration<double>(clock_type::now() - setup_start).count();
+    const double setup_s = std::chrono::duration<double>(clock_type::now() - setup_start).count();
     const auto start = clock_type::now();
     const auto end = start + std::chrono::duration<double>(o.duration_s);
     // Callback-driven: each completion (QoS 1: PUBACK; QoS 0: written to the socket) sends
