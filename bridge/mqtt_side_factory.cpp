@@ -18,26 +18,26 @@ local::broker_limits broker_limits_from(const config::broker_section& broker) {
     };
 }
 
+namespace {
+
 common::result<std::unique_ptr<common::mqtt_side>>
-make_mqtt_side(const config::config& cfg, common::uv::loop& loop,
-               std::shared_ptr<local::broker_core>& broker) {
-    // broker and aggregating: the sessions are clients of the built-in broker.
-    if (cfg.mode != config::gateway_mode::transparent && !broker) {
-        broker = std::make_shared<local::broker_core>(broker_limits_from(cfg.broker));
-    }
+make_side(const config::config& cfg, common::uv::loop& loop,
+          std::shared_ptr<local::broker_core>& broker) {
     switch (cfg.mode) {
     case config::gateway_mode::broker:
         return std::make_unique<local::local_mqtt_side>(broker);
     case config::gateway_mode::transparent: {
-        auto side = remote::transparent_side::create(loop, remote::options_from(cfg.upstream));
+        auto side = remote::transparent_side::create(
+            loop, remote::options_from(cfg.upstream, cfg.gateway.name));
         if (!side) {
             return common::fail(side.error());
         }
         return std::unique_ptr<common::mqtt_side>(std::move(*side));
     }
     case config::gateway_mode::aggregating: {
-        auto side = remote::aggregating_side::create(loop, remote::options_from(cfg.upstream),
-                                                     broker, cfg.upstream.topics);
+        auto side = remote::aggregating_side::create(
+            loop, remote::options_from(cfg.upstream, cfg.gateway.name), broker,
+            cfg.upstream.topics);
         if (!side) {
             return common::fail(side.error());
         }
@@ -46,6 +46,25 @@ make_mqtt_side(const config::config& cfg, common::uv::loop& loop,
     }
     return common::fail(common::error{"mode " + std::string(config::to_string(cfg.mode)) +
                                       " is not available in this build yet"});
+}
+
+} // namespace
+
+common::result<std::unique_ptr<common::mqtt_side>>
+make_mqtt_side(const config::config& cfg, common::uv::loop& loop,
+               std::shared_ptr<local::broker_core>& broker, common::metrics::registry* metrics) {
+    // broker and aggregating: the sessions are clients of the built-in broker.
+    if (cfg.mode != config::gateway_mode::transparent && !broker) {
+        broker = std::make_shared<local::broker_core>(broker_limits_from(cfg.broker));
+        if (metrics != nullptr) {
+            broker->attach_metrics(*metrics);
+        }
+    }
+    auto side = make_side(cfg, loop, broker);
+    if (side && metrics != nullptr) {
+        (*side)->attach_metrics(*metrics);
+    }
+    return side;
 }
 
 } // namespace snbridge::bridge

@@ -24,9 +24,11 @@ namespace snbridge::bridge {
 /// - aggregating: the same broker (created the same way) plus remote::upstream_bridge, one
 ///   Paho connection on `loop` (remote::aggregating_side).
 /// - transparent: one Paho connection per session (remote::transparent_side); `broker` unused.
+/// `metrics` (optional): the broker it creates and the side count there (docs/monitoring.md).
 /// Errors (bad upstream settings...) come back as a message for the start-up log.
 [[nodiscard]] common::result<std::unique_ptr<common::mqtt_side>>
 make_mqtt_side(const config::config& cfg, common::uv::loop& loop,
-               std::shared_ptr<local::broker_core>& broker);
+               std::shared_ptr<local::broker_core>& broker,
+               common::metrics::registry* metrics = nullptr);
 
 } // namespace snbridge::bridge

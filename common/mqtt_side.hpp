@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "common/metrics/registry.hpp"
+
 namespace snbridge::common {
 
 /// Gateway-assigned handle of one MQTT-SN session. It stays the same while the gateway keeps
@@ -120,6 +122,9 @@ public:
     /// Whether the side is connected to its server (the built-in broker always is). MQTT-SN
     /// 1.2 §6.1: the gateway advertises its presence only while it is.
     [[nodiscard]] virtual bool server_connected() const noexcept { return true; }
+    /// The side counts into `metrics` from here on (the remote modes: upstream connections,
+    /// docs/monitoring.md). Start-up only; `metrics` must outlive the side. Default: nothing.
+    virtual void attach_metrics(metrics::registry& /*metrics*/) {}
 };
 
 } // namespace snbridge::common

@@ -57,6 +57,7 @@ void parse_top(section_reader& top, config& cfg) {
     top.section("clients", [&](section_reader& r) { parse_clients(r, cfg.clients); });
     top.section("log", [&](section_reader& r) { parse_log(r, cfg.log); });
     top.section("persistence", [&](section_reader& r) { parse_persistence(r, cfg.persistence); });
+    top.section("http", [&](section_reader& r) { parse_http(r, cfg.http); });
     parse_user(top, cfg.user);
     check_across_sections(top, cfg);
 }

@@ -166,6 +166,11 @@ struct upstream_section {
     /// Messages handed to Paho and not yet confirmed, per connection and in all.
     std::uint32_t max_unconfirmed = 1000;
     std::uint32_t max_unconfirmed_total = 4000;
+    /// Gateway availability (as Zigbee2MQTT's bridge/state): a retained "online" on connect,
+    /// "offline" as the connection's will and at a clean stop.
+    bool availability = true;
+    /// Its topic; empty: "<gateway.name>/bridge/state".
+    std::string availability_topic;
 
     bool operator==(const upstream_section&) const = default;
 };
@@ -214,6 +219,9 @@ struct broker_section {
     /// An online consumer whose queue stays full this long without progress is disconnected
     /// as lost (docs/architecture.md "Custody").
     std::chrono::milliseconds stuck_consumer_timeout{30000};
+    /// $SYS/broker/... figures every this long (as Mosquitto's sys_interval); 0: none (the
+    /// per-sensor status topics still go out).
+    std::chrono::seconds sys_interval{10};
 
     bool operator==(const broker_section&) const = default;
 };
@@ -280,6 +288,16 @@ struct persistence_section {
     }
 };
 
+/// `http:` the monitoring listener: /metrics, the status page (docs/monitoring.md). Off when
+/// `listen` is empty (the default).
+struct http_section {
+    std::vector<common::net_address> listen;
+    /// Connections served at once; more are closed at accept.
+    std::uint32_t max_connections = 16;
+
+    bool operator==(const http_section&) const = default;
+};
+
 /// The whole configuration. A default-constructed value is the built-in default.
 struct config {
     gateway_section gateway;
@@ -291,6 +309,7 @@ struct config {
     clients_section clients;
     log_section log;
     std::optional<persistence_section> persistence; ///< empty: persistence off
+    http_section http;
     /// `user:` started as root, switch to this user (and its groups) once the sockets and
     /// files are open (as Mosquitto's `user`); empty (`~`, the default): stay as started.
     /// The loader checks that the user exists (getpwnam).

@@ -34,6 +34,7 @@ void parse_broker(section_reader& r, broker_section& out) {
            std::uint16_t{65535});
     r.read("stuck_consumer_timeout", out.stuck_consumer_timeout, std::chrono::milliseconds(100),
            std::chrono::milliseconds(3600000));
+    r.read("sys_interval", out.sys_interval, std::chrono::seconds(0), std::chrono::seconds(86400));
 }
 
 } // namespace snbridge::config

@@ -146,6 +146,13 @@ void parse_upstream(section_reader& r, upstream_section& out) {
     read_topics(r, out.topics);
     r.read("max_unconfirmed", out.max_unconfirmed, 1u, 10000000u);
     r.read("max_unconfirmed_total", out.max_unconfirmed_total, 1u, 100000000u);
+    r.read("availability", out.availability);
+    r.read("availability_topic", out.availability_topic, 0, 65535);
+    if (!out.availability_topic.empty() &&
+        !common::topic::valid_name(out.availability_topic, {.max_levels = 65535})) {
+        r.error("availability_topic",
+                "must be a topic name (no + or #), got \"" + out.availability_topic + "\"");
+    }
 }
 
 } // namespace snbridge::config

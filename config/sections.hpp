@@ -19,6 +19,7 @@ void parse_clients(section_reader& r, clients_section& out);
 void parse_log(section_reader& r, log_section& out);
 /// Sets `out` only when the section turns persistence on (a path that is not ~).
 void parse_persistence(section_reader& r, std::optional<persistence_section>& out);
+void parse_http(section_reader& r, http_section& out);
 /// The top-level `user:` key (read from the top-level reader): a user name that must exist.
 void parse_user(section_reader& top, std::string& out);
 

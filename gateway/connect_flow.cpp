@@ -141,6 +141,7 @@ void on_opened(core_context& cx, session& s, common::open_status status, time_po
         common::log::notice("New client connected from ", to_string(s.peer), " as ", s.client_id,
                             " (c", s.clean_session ? 1 : 0, ", k", s.keep_alive_s, ").");
         cx.send(s, mqttsn::connack{return_code::accepted});
+        ++cx.metrics.connects;
         cx.pump_later(s); // spec-decisions rule 15: in-flight messages are retried after
         cx.schedule(s);
         return;

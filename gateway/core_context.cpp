@@ -45,6 +45,25 @@ std::string_view to_string(drop_reason r) noexcept {
     return "unknown";
 }
 
+core_metrics::core_metrics(common::metrics::registry& r) {
+    static constexpr std::array<std::string_view, 4> qos_names{"-1", "0", "1", "2"};
+    for (std::size_t i = 0; i < qos_names.size(); ++i) {
+        messages_in[i] = r.counter_of("snbridge_mqttsn_messages_total",
+                                      "PUBLISH messages between the devices and the gateway, by "
+                                      "direction and QoS (first sends only).",
+                                      {{"direction", "in"}, {"qos", qos_names[i]}});
+        messages_out[i] = r.counter_of("snbridge_mqttsn_messages_total", "",
+                                       {{"direction", "out"}, {"qos", qos_names[i]}});
+    }
+    retransmissions = r.counter_of("snbridge_mqttsn_retransmissions_total",
+                                   "PUBLISH, PUBREL and REGISTER sent to devices again after "
+                                   "T_retry (MQTT-SN 1.2 §6.13).");
+    connects = r.counter_of("snbridge_mqttsn_connects_total", "CONNECTs accepted (CONNACK 0x00).");
+    keep_alive_lost = r.counter_of("snbridge_mqttsn_sessions_lost_total",
+                                   "Sessions lost: no datagram within 1.5 x the keep-alive or the "
+                                   "sleep duration (MQTT-SN 1.2 §6.14).");
+}
+
 core_context::core_context(core_settings s, common::mqtt_side& mqtt, datagram_sink& sink,
                            now_source now_fn)
     : settings(std::move(s))
@@ -71,10 +90,6 @@ void core_context::reply(const endpoint& to, const common::mqttsn::packet& p, st
 }
 
 void core_context::count_drop(drop_reason r, const endpoint* from, std::size_t size) {
-    ++drops[static_cast<std::size_t>(r)];
-    if (drop_log == nullptr) {
-        return;
-    }
     if (from == nullptr) {
         drop_log->drop(to_string(r), common::net_address{}, size, now(),
                        "message from the MQTT side");
@@ -85,10 +100,7 @@ void core_context::count_drop(drop_reason r, const endpoint* from, std::size_t s
 
 void core_context::count_overflow(drop_reason r, session& s, std::string_view bound_key,
                                   std::size_t bound) {
-    ++drops[static_cast<std::size_t>(r)];
-    if (drop_log != nullptr) {
-        drop_log->count_quietly(to_string(r));
-    }
+    drop_log->count_quietly(to_string(r));
     if (s.queue.overflow_episode_started()) {
         common::log::warning("Client ", s.client_id, ": ", bound_key, " (", bound,
                              ") reached, dropping ",
@@ -99,18 +111,12 @@ void core_context::count_overflow(drop_reason r, session& s, std::string_view bo
 }
 
 void core_context::count_outgoing_drop(drop_reason r, std::string_view detail) {
-    ++drops[static_cast<std::size_t>(r)];
-    if (drop_log != nullptr) {
-        drop_log->drop(to_string(r), common::net_address{}, 0, now(), detail);
-    }
+    drop_log->drop(to_string(r), common::net_address{}, 0, now(), detail);
 }
 
 void core_context::count_malformed(common::mqttsn::decode_error e,
                                    const common::net_address& from) {
-    ++drops[static_cast<std::size_t>(drop_reason::malformed)];
-    if (drop_log != nullptr) {
-        drop_log->drop(e, from, datagram_size, now());
-    }
+    drop_log->drop(e, from, datagram_size, now());
 }
 
 void core_context::schedule(session& s) {

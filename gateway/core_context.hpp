@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/metrics/registry.hpp"
 #include "common/mqtt_side.hpp"
 #include "common/mqttsn/packet.hpp"
 #include "gateway/core_settings.hpp"
@@ -49,6 +50,19 @@ enum class drop_reason : std::uint8_t {
 /// Stable snake_case name, the drop_counter reason: "sleep_buffer_full", ...
 [[nodiscard]] std::string_view to_string(drop_reason r) noexcept;
 
+/// The core's counters in the metrics registry (docs/monitoring.md).
+struct core_metrics {
+    explicit core_metrics(common::metrics::registry& r);
+    /// PUBLISH from devices accepted, by QoS -1, 0, 1, 2 (index qos + 1).
+    std::array<common::metrics::counter, 4> messages_in;
+    /// PUBLISH sent to devices (first sends, not retransmissions), by QoS 0, 1, 2 (index qos + 1).
+    std::array<common::metrics::counter, 4> messages_out;
+    /// PUBLISH, PUBREL and REGISTER sent again (T_retry expired).
+    common::metrics::counter retransmissions;
+    common::metrics::counter connects;        ///< CONNACK accepted
+    common::metrics::counter keep_alive_lost; ///< sessions lost: keep-alive or sleep expired
+};
+
 struct core_context {
     using now_source = std::function<time_point()>;
 
@@ -80,6 +94,9 @@ struct core_context {
         if (journal != nullptr) {
             journal->touch(s);
         }
+        if (observer != nullptr) {
+            observer->session_changed(s);
+        }
     }
     /// A fresh non-zero token for an mqtt_side request.
     [[nodiscard]] std::uint32_t take_token() noexcept {
@@ -100,8 +117,13 @@ struct core_context {
     /// Size of the datagram being handled (0 outside on_datagram), for drop lines.
     std::size_t datagram_size = 0;
     std::uint32_t last_token = 0;
-    std::array<std::uint64_t, static_cast<std::size_t>(drop_reason::count_)> drops{};
-    drop_counter* drop_log = nullptr;
+    /// Where drops are counted and logged: own_drops unless set_drop_counter() gave another.
+    drop_counter own_drops;
+    drop_counter* drop_log = &own_drops;
+    /// The registry the counters below live in: own_metrics unless attach_metrics().
+    common::metrics::registry own_metrics;
+    core_metrics metrics{own_metrics};
+    session_observer* observer = nullptr;
     /// The sessions on disk, with persistence on (else nullptr).
     session_store* journal = nullptr;
     /// Reused for every message handed to the MQTT side (no allocation per PUBLISH).

@@ -129,11 +129,13 @@ bool start_front(core_context& cx, session& s, time_point now) {
         f.retain = m.retain;
         f.topic_type = t.type;
         cx.send(s, mqttsn::publish{f, t.id, 0, std::move(m.payload)}, m.topic);
+        ++cx.metrics.messages_out[1];
         s.queue.pop_front();
         return true;
     }
     if (m.msg_id == 0) {
-        m.msg_id = s.take_msg_id();
+        m.msg_id = s.take_msg_id(); // its first send (a resumed one already has its MsgId)
+        ++cx.metrics.messages_out[static_cast<std::size_t>(m.qos) + 1];
     }
     start(cx, s,
           {.kind = inflight_kind::publish,
@@ -190,6 +192,8 @@ void pump(core_context& cx, session& s, time_point now) {
 bool retransmit(core_context& cx, session& s, time_point now) {
     if (s.inflight->retries < cx.settings.retry_count) {
         ++s.inflight->retries; // spec-decisions rule 8: T_retry, N_retry, DUP set
+        ++s.retransmissions;
+        ++cx.metrics.retransmissions;
         send_inflight(cx, s, now);
         return true;
     }

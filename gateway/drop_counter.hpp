@@ -6,14 +6,20 @@
 // (a flood of garbage cannot flood the log): at most `lines_per_window` lines per reason per
 // window; the rest are counted and reported as "... more not logged" when the next window
 // opens, and in the shutdown summary. Time is injected. Loop thread only.
+//
+// The counts are the metrics registry's `snbridge_mqttsn_dropped_total{reason}` series (the
+// one place drops are counted, read by /metrics and the exit summary alike); this class is
+// their logging front end. Without a registry it keeps one of its own (tests).
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "common/metrics/registry.hpp"
 #include "common/mqttsn/packet.hpp"
 #include "common/net_address.hpp"
 
@@ -28,9 +34,17 @@ public:
         std::chrono::seconds window = std::chrono::seconds(10);
     };
 
-    drop_counter() = default;
-    explicit drop_counter(limits l)
-        : limits_(l) {}
+    /// Counts into a registry of its own.
+    drop_counter()
+        : drop_counter(limits{}) {}
+    explicit drop_counter(limits l);
+    /// Counts into `metrics`, which must outlive it.
+    explicit drop_counter(common::metrics::registry& metrics);
+    drop_counter(common::metrics::registry& metrics, limits l)
+        : limits_(l)
+        , metrics_(&metrics) {}
+    drop_counter(const drop_counter&) = delete;
+    drop_counter& operator=(const drop_counter&) = delete;
 
     /// Counts one drop of a `size`-byte datagram from `from` for `reason` (a short stable
     /// snake_case word: a decode_error name, "session_queue_full", ...) and logs it unless the
@@ -45,7 +59,7 @@ public:
 
     /// Drops counted for `reason` so far.
     [[nodiscard]] std::uint64_t count(std::string_view reason) const;
-    [[nodiscard]] std::uint64_t total() const noexcept { return total_; }
+    [[nodiscard]] std::uint64_t total() const noexcept;
     /// Log lines not written because of the rate limit (all reasons).
     [[nodiscard]] std::uint64_t suppressed() const noexcept { return suppressed_total_; }
 
@@ -57,16 +71,19 @@ public:
 
 private:
     struct per_reason {
-        std::uint64_t count = 0;
+        common::metrics::counter count;
         clock::time_point window_start{};
         std::size_t lines_in_window = 0;
         std::uint64_t suppressed_in_window = 0;
     };
 
+    per_reason& entry(std::string_view reason);
+
     limits limits_{};
+    std::unique_ptr<common::metrics::registry> own_;
+    common::metrics::registry* metrics_ = nullptr;
     // Keys are reasons chosen by the code, never by the network, so this map stays small.
     std::map<std::string, per_reason, std::less<>> reasons_;
-    std::uint64_t total_ = 0;
     std::uint64_t suppressed_total_ = 0;
 };
 

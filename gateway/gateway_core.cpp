@@ -1,5 +1,6 @@
 #include "gateway/gateway_core.hpp"
 
+#include <array>
 #include <utility>
 
 #include "common/log.hpp"
@@ -47,6 +48,73 @@ gateway_core::gateway_core(core_settings settings, common::mqtt_side& side, data
     if (cx_.settings.advertise_interval_s > 0) {
         advertise_at_ = cx_.now(); // §6.1: announce at start-up, then every T_ADV
     }
+}
+
+gateway_core::~gateway_core() {
+    if (attached_metrics_ != nullptr) {
+        attached_metrics_->forget("snbridge_mqttsn_sessions");
+        attached_metrics_->forget("snbridge_mqttsn_queued_messages");
+    }
+}
+
+void gateway_core::attach_metrics(common::metrics::registry& metrics) {
+    attached_metrics_ = &metrics;
+    cx_.metrics = core_metrics(metrics);
+    namespace m = common::metrics;
+    metrics.collect("snbridge_mqttsn_sessions",
+                    "MQTT-SN sessions the gateway holds, by state (MQTT-SN 1.2 §6.14; "
+                    "connecting: the CONNECT or will handshake is under way).",
+                    m::kind::gauge, [this](const m::registry::emit& emit) {
+                        std::array<double, 5> n{};
+                        for (const auto& [id, s] : cx_.sessions) {
+                            switch (s.state) {
+                            case session_state::active:
+                                ++n[0];
+                                break;
+                            case session_state::asleep:
+                                ++n[1];
+                                break;
+                            case session_state::awake:
+                                ++n[2];
+                                break;
+                            case session_state::lost:
+                                ++n[3];
+                                break;
+                            case session_state::disconnected:
+                                break; // a persistent session kept for the next CONNECT
+                            default:
+                                ++n[4];
+                                break;
+                            }
+                        }
+                        emit({{"state", "active"}}, n[0]);
+                        emit({{"state", "asleep"}}, n[1]);
+                        emit({{"state", "awake"}}, n[2]);
+                        emit({{"state", "lost"}}, n[3]);
+                        emit({{"state", "connecting"}}, n[4]);
+                    });
+    metrics.collect("snbridge_mqttsn_queued_messages",
+                    "Messages waiting for delivery to MQTT-SN devices (delivery queues and sleep "
+                    "buffers together).",
+                    m::kind::gauge, [this](const m::registry::emit& emit) {
+                        double queued = 0;
+                        for (const auto& [id, s] : cx_.sessions) {
+                            queued += static_cast<double>(s.queue.size());
+                        }
+                        emit({}, queued);
+                    });
+}
+
+std::uint64_t gateway_core::drops(drop_reason r) const {
+    if (r != drop_reason::malformed) {
+        return cx_.drop_log->count(to_string(r));
+    }
+    std::uint64_t sum = 0;
+    for (auto e = mqttsn::decode_error::empty; e <= mqttsn::decode_error::bad_field;
+         e = static_cast<mqttsn::decode_error>(static_cast<int>(e) + 1)) {
+        sum += cx_.drop_log->count(mqttsn::to_string(e));
+    }
+    return sum;
 }
 
 // --- turns ----------------------------------------------------------------------------------

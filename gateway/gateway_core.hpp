@@ -70,13 +70,22 @@ public:
     /// ADVERTISE (if enabled) is due at construction time: the first on_tick sends it.
     gateway_core(core_settings settings, common::mqtt_side& side, datagram_sink& sink,
                  now_source now);
-    ~gateway_core() override = default;
+    ~gateway_core() override;
     gateway_core(const gateway_core&) = delete;
     gateway_core& operator=(const gateway_core&) = delete;
 
     /// Every dropped datagram or message is also counted and logged there (optional; tests
     /// read drops()). `counter` must outlive the core.
     void set_drop_counter(drop_counter& counter) noexcept { cx_.drop_log = &counter; }
+    /// The core counts into `metrics` from here on (messages, retransmissions, connects) and
+    /// reports its sessions by state and its queued messages there (collectors, removed by
+    /// the destructor). `metrics` must outlive the core. Call before traffic.
+    void attach_metrics(common::metrics::registry& metrics);
+    /// Told of every session change and end (optional; nullptr unsets). Must outlive the core.
+    void set_observer(session_observer* observer) noexcept {
+        cx_.observer = observer;
+        cx_.sessions.set_observer(observer);
+    }
 
     /// Persistence (docs/persistence.md): from here on every change of a session is written
     /// to `store` at the end of its loop turn, and a datagram's answers wait for that commit.
@@ -129,9 +138,8 @@ public:
     [[nodiscard]] const session* find_session(std::string_view client_id) const {
         return cx_.sessions.find(client_id);
     }
-    [[nodiscard]] std::uint64_t drops(drop_reason r) const noexcept {
-        return cx_.drops[static_cast<std::size_t>(r)];
-    }
+    /// Drops counted for `r` (malformed: every decode error reason together).
+    [[nodiscard]] std::uint64_t drops(drop_reason r) const;
 
 private:
     /// Handles `ev` now if no turn is under way (it came from outside), else queues it.
@@ -149,6 +157,7 @@ private:
     void log_in(const endpoint& from, const common::mqttsn::packet& p, bool by_sender) const;
 
     core_context cx_;
+    common::metrics::registry* attached_metrics_ = nullptr;
     std::unique_ptr<session_store> journal_;
     std::optional<time_point> advertise_at_;
     std::vector<side_event::any> events_;

@@ -18,8 +18,12 @@
 
 #include "bridge/local/mqtt_listener.hpp"
 #include "bridge/local/subscription_report.hpp"
+#include "bridge/local/sys_tree.hpp"
 #include "bridge/mqtt_side_factory.hpp"
+#include "common/http/server.hpp"
 #include "common/log.hpp"
+#include "common/metrics/process_metrics.hpp"
+#include "common/metrics/registry.hpp"
 #include "common/persist/store.hpp"
 #include "common/persist/turn_commit.hpp"
 #include "common/signal_thread.hpp"
@@ -34,7 +38,9 @@
 #include "gateway/drop_counter.hpp"
 #include "gateway/gateway_core.hpp"
 #include "gateway/packet_log.hpp"
+#include "gateway/sensor_status.hpp"
 #include "gateway/session_report.hpp"
+#include "gateway/status_http.hpp"
 #include "gateway/udp_runtime.hpp"
 
 namespace {
@@ -225,18 +231,21 @@ gw::udp_runtime_options runtime_options(const cfg::config& c) {
     return o;
 }
 
-/// SIGUSR1's one line: what the gateway and the built-in broker have counted so far.
-std::string status_line(const gw::gateway_core& core, const gw::udp_runtime& runtime,
-                        const gw::drop_counter& drops,
-                        const snbridge::bridge::local::broker_core* broker) {
-    auto line = log::cat(core.session_count(), " sessions, ", runtime.datagrams_received(),
-                         " datagrams received, ", runtime.datagrams_sent(), " sent, ",
-                         drops.total(), " dropped");
-    if (broker != nullptr) {
-        const auto& st = broker->stats();
-        line += log::cat("; broker: ", broker->session_count(), " sessions, ",
-                         broker->subscription_count(), " subscriptions, ", broker->retained_count(),
-                         " retained, ", st.published, " published, ", st.delivered, " delivered");
+/// SIGUSR1's one line: what the metrics registry has counted so far.
+std::string status_line(const snbridge::common::metrics::registry& m, bool with_broker) {
+    const auto n = [&m](std::string_view family) {
+        return static_cast<unsigned long long>(m.total(family));
+    };
+    auto line = log::cat(n("snbridge_mqttsn_sessions"), " sessions, ",
+                         n("snbridge_mqttsn_datagrams_received_total"), " datagrams received, ",
+                         n("snbridge_mqttsn_datagrams_sent_total"), " sent, ",
+                         n("snbridge_mqttsn_dropped_total"), " dropped");
+    if (with_broker) {
+        line += log::cat("; broker: ", n("snbridge_broker_sessions"), " sessions, ",
+                         n("snbridge_broker_subscriptions"), " subscriptions, ",
+                         n("snbridge_broker_retained_messages"), " retained, ",
+                         n("snbridge_broker_messages_received_total"), " published, ",
+                         n("snbridge_broker_messages_sent_total"), " delivered");
     }
     return line + ".";
 }
@@ -286,7 +295,11 @@ int run(const options& opt, cfg::config config) {
     gw::packet_log::set_enabled(config.log.verbose);
 
     uv::loop loop;
-    gw::drop_counter drops;
+    // docs/monitoring.md: every layer counts into this one registry; /metrics, $SYS, the
+    // status page, SIGUSR1 and the exit summary read it.
+    snbridge::common::metrics::registry metrics;
+    snbridge::common::metrics::add_process_metrics(metrics, SNB_VERSION);
+    gw::drop_counter drops(metrics);
     // docs/persistence.md: the state file is opened (and checked) before anything listens.
     namespace persist = snbridge::common::persist;
     std::unique_ptr<persist::store> store;
@@ -298,6 +311,7 @@ int run(const options& opt, cfg::config config) {
             return 1;
         }
         store = std::move(*opened);
+        store->attach_metrics(metrics);
         auto loaded = store->load();
         if (!loaded) {
             print_errors(loaded.error().message, true);
@@ -310,7 +324,7 @@ int run(const options& opt, cfg::config config) {
     }
     // The MQTT side for `mode:` (the built-in broker by default).
     std::shared_ptr<snbridge::bridge::local::broker_core> broker;
-    auto side = snbridge::bridge::make_mqtt_side(config, loop, broker);
+    auto side = snbridge::bridge::make_mqtt_side(config, loop, broker, &metrics);
     if (!side) {
         print_errors(side.error().message, true);
         return 1;
@@ -337,10 +351,33 @@ int run(const options& opt, cfg::config config) {
             mqtt_listener->set_commit_gate(&coalesce.emplace(loop));
         }
     }
-    gw::udp_runtime runtime(loop, drops, runtime_options(config));
+    auto udp_options = runtime_options(config);
+    udp_options.metrics = &metrics;
+    gw::udp_runtime runtime(loop, drops, std::move(udp_options));
     gw::gateway_core handler(gw::settings_from(config), **side, runtime,
                              [] { return gw::clock::now(); });
     handler.set_drop_counter(drops);
+    handler.attach_metrics(metrics);
+    // $SYS on the built-in broker, with a retained status per sensor (docs/monitoring.md).
+    std::unique_ptr<snbridge::bridge::local::sys_tree> sys;
+    std::unique_ptr<gw::sensor_status> sensors;
+    uv::timer sensors_flush(loop);
+    uv::timer sensors_refresh(loop);
+    if (broker) {
+        sys = std::make_unique<snbridge::bridge::local::sys_tree>(
+            loop, broker, metrics, config.broker.sys_interval, std::string(version_line));
+        sensors = std::make_unique<gw::sensor_status>(
+            handler,
+            [&sys](std::string_view client_id, const std::optional<std::string>& json) {
+                sys->set_client_status(client_id, json);
+            },
+            [&] {
+                // Outside the core's turn, once the loop comes round.
+                sensors_flush.start(std::chrono::milliseconds(0),
+                                    [&] { sensors->flush(gw::clock::now()); });
+            });
+        handler.set_observer(sensors.get());
+    }
     if (auto started = runtime.start(handler); !started) {
         print_errors(started.error().message, true);
         return 1;
@@ -355,6 +392,41 @@ int run(const options& opt, cfg::config config) {
         }
         saved = {};
         committer.emplace(loop, *store);
+    }
+    std::unique_ptr<snbridge::common::http::server> http;
+    const gw::status_sources status_sources{
+        .core = &handler,
+        .metrics = &metrics,
+        .gateway_name = config.gateway.name,
+        .version = std::string(version_line),
+        .mode = std::string(cfg::to_string(config.mode)),
+        .upstream_connected = [&side, &config]() -> std::optional<bool> {
+            if (config.mode == cfg::gateway_mode::broker) {
+                return std::nullopt;
+            }
+            return (*side)->server_connected();
+        },
+    };
+    if (!config.http.listen.empty()) {
+        auto started = snbridge::common::http::server::start(
+            loop, config.http.listen,
+            [&status_sources](const snbridge::common::http::request& req) {
+                return gw::serve_status(req, status_sources);
+            },
+            {.max_connections = config.http.max_connections}, &metrics);
+        if (!started) {
+            print_errors(started.error().message, true);
+            return 1;
+        }
+        http = std::move(*started);
+    }
+    if (sys) {
+        sys->start();
+        sensors->flush(gw::clock::now(), true);
+        const auto every = config.broker.sys_interval.count() > 0 ? config.broker.sys_interval
+                                                                  : std::chrono::seconds(60);
+        sensors_refresh.start(
+            every, [&] { sensors->flush(gw::clock::now(), true); }, every);
     }
     // Every socket is bound and the state file is open: the pid file, the switch to `user:`
     // and systemd's READY=1 (gateway/daemon.hpp).
@@ -388,6 +460,16 @@ int run(const options& opt, cfg::config config) {
             store->commit();
             store->freeze();
         }
+        // The sensors' statuses stay as they were (the next start brings them up to date).
+        handler.set_observer(nullptr);
+        sensors_flush.close();
+        sensors_refresh.close();
+        if (sys) {
+            sys->stop();
+        }
+        if (http) {
+            http->stop();
+        }
         handler.shutdown(gw::clock::now());
         runtime.stop();
         if (mqtt_listener) {
@@ -417,7 +499,7 @@ int run(const options& opt, cfg::config config) {
             reload(opt, config, handler);
             break;
         case SIGUSR1:
-            log::notice("Received SIGUSR1: ", status_line(handler, runtime, drops, broker.get()));
+            log::notice("Received SIGUSR1: ", status_line(metrics, broker != nullptr));
             break;
         case SIGUSR2:
             log::notice("Received SIGUSR2: writing the sessions and subscriptions to the log.");

@@ -38,6 +38,7 @@ const common::mqtt_message& to_mqtt(core_context& cx, std::string_view topic, mq
 void hand_over(core_context& cx, session& s, std::string_view topic, mqttsn::publish& p,
                std::uint8_t q) {
     const auto& msg = to_mqtt(cx, topic, p, q);
+    ++cx.metrics.messages_in[static_cast<std::size_t>(q) + 1];
     if (q == 0) {
         cx.side.publish(s.id, msg, 0); // spec-decisions rule 12: the MsgId is ignored
         return;
@@ -131,6 +132,7 @@ void on_publish_minus_one(core_context& cx, const endpoint& from, mqttsn::publis
         cx.count_drop(drop_reason::qos_minus_one_topic, &from);
         return;
     }
+    ++cx.metrics.messages_in[0];
     cx.side.publish_connectionless(to_mqtt(cx, topic, p, 0));
 }
 

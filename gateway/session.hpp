@@ -129,6 +129,8 @@ struct session {
     /// can_take() said no while the delivery queue was full: tell the MQTT side once there is
     /// room again (mqtt_side::room_available).
     mutable bool refused_delivery = false;
+    /// Messages sent to the client again after T_retry (status page; not persisted).
+    std::uint32_t retransmissions = 0;
     /// Persistence (gateway/session_store): changed in this turn, and what the store holds.
     struct stored_state {
         bool due = false;

@@ -83,6 +83,9 @@ void session_table::erase(session& s) {
         by_endpoint_.erase(it);
     }
     by_client_id_.erase(std::string_view(s.client_id));
+    if (observer_ != nullptr) {
+        observer_->session_ended(s.client_id);
+    }
     sessions_.erase(s.id);
 }
 

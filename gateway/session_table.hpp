@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "gateway/session.hpp"
+#include "gateway/session_observer.hpp"
 
 namespace snbridge::gateway {
 
@@ -36,6 +37,8 @@ public:
     void erase(session& s);
     /// With persistence on, the store is told of every erase (also by evict_one_idle).
     void set_journal(session_store* journal) noexcept { journal_ = journal; }
+    /// Told of every erase (optional; must outlive the table or be unset).
+    void set_observer(session_observer* observer) noexcept { observer_ = observer; }
     /// Erases the Lost or Disconnected session heard from longest ago; false if none.
     bool evict_one_idle();
 
@@ -52,6 +55,7 @@ private:
     std::unordered_map<endpoint, common::session_id, endpoint_hash> by_endpoint_;
     common::session_id next_id_ = 1;
     session_store* journal_ = nullptr;
+    session_observer* observer_ = nullptr;
 };
 
 } // namespace snbridge::gateway

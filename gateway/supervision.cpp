@@ -162,6 +162,7 @@ void lose(core_context& cx, session& s, std::string_view why) {
     common::log::notice("Client ", s.client_id, " ", why, ", disconnecting.");
     s.state = session_state::lost;
     s.inflight.reset();
+    ++cx.metrics.keep_alive_lost;
     close_mqtt_side(cx, s, common::close_reason::lost);
     end_session(cx, s);
 }

@@ -32,7 +32,45 @@ udp_runtime::udp_runtime(common::uv::loop& l, drop_counter& drops, udp_runtime_o
     : loop_(l)
     , drops_(drops)
     , options_(std::move(options))
-    , limiter_(options_.rate_limit) {}
+    , own_metrics_(options_.metrics == nullptr ? std::make_unique<common::metrics::registry>()
+                                               : nullptr)
+    , metrics_(options_.metrics != nullptr ? options_.metrics : own_metrics_.get())
+    , limiter_(options_.rate_limit) {
+    namespace mqttsn = common::mqttsn;
+    for (std::size_t t = 0; t <= 256; ++t) {
+        const auto name = t == 256 ? std::string_view("none")
+                                   : mqttsn::to_string(static_cast<mqttsn::msg_type>(t));
+        received_[t] = metrics_->counter_of(
+            "snbridge_mqttsn_datagrams_received_total",
+            "MQTT-SN datagrams received, by MsgType (none: too short to have one; before the "
+            "rate limit and decoding).",
+            {{"type", name}});
+        sent_[t] = metrics_->counter_of("snbridge_mqttsn_datagrams_sent_total",
+                                        "MQTT-SN datagrams sent, by MsgType.", {{"type", name}});
+    }
+    own_multicast_ = metrics_->counter_of(
+        "snbridge_mqttsn_own_multicast_ignored_total",
+        "The gateway's own ADVERTISE/GWINFO received back on its sockets and ignored.");
+}
+
+std::size_t udp_runtime::type_index(std::span<const std::uint8_t> bytes) noexcept {
+    // MQTT-SN 1.2 §5.2.1: a Length of 0x01 announces the 3-octet form.
+    if (bytes.size() >= 2 && bytes[0] != 0x01) {
+        return bytes[1];
+    }
+    if (bytes.size() >= 4 && bytes[0] == 0x01) {
+        return bytes[3];
+    }
+    return 256;
+}
+
+std::uint64_t udp_runtime::datagrams_received() const {
+    return static_cast<std::uint64_t>(metrics_->total("snbridge_mqttsn_datagrams_received_total"));
+}
+
+std::uint64_t udp_runtime::datagrams_sent() const {
+    return static_cast<std::uint64_t>(metrics_->total("snbridge_mqttsn_datagrams_sent_total"));
+}
 
 udp_runtime::~udp_runtime() {
     stop();
@@ -194,7 +232,7 @@ void udp_runtime::on_datagram(std::size_t listener_index, const common::net_addr
         ++own_multicast_;
         return;
     }
-    ++received_;
+    ++received_[type_index(bytes)];
     const auto now = clock::now();
     if (!limiter_.admit(from, bytes.size(), now)) {
         drops_.drop("rate_limited", from, bytes.size(), now, "mqttsn.rate_limit");
@@ -321,7 +359,7 @@ void udp_runtime::send_now(const common::net_address& to, std::span<const std::u
                     clock::now(), common::uv::error_text(rc));
         return;
     }
-    ++sent_;
+    ++sent_[type_index(bytes)];
 }
 
 void udp_runtime::send_multicast(std::span<const std::uint8_t> bytes, std::uint8_t radius) {
@@ -338,7 +376,7 @@ void udp_runtime::send_multicast(std::span<const std::uint8_t> bytes, std::uint8
                         common::uv::error_text(rc));
             continue;
         }
-        ++sent_;
+        ++sent_[type_index(bytes)];
     }
 }
 

@@ -7,6 +7,7 @@
 // datagram_sink for the handler's answers, including multicast for gateway discovery
 // (MQTT-SN 1.2 §6.1). It only moves datagrams: no protocol state lives here. Loop thread only.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "common/commit_gate.hpp"
+#include "common/metrics/registry.hpp"
 #include "common/net_address.hpp"
 #include "common/result.hpp"
 #include "common/uv/loop.hpp"
@@ -48,6 +50,9 @@ struct udp_runtime_options {
     bool multicast_loop = true;
     /// Per source address, before decoding (config `mqttsn.rate_limit`; off by default).
     rate_limiter::limits rate_limit{};
+    /// Where the datagram counters live (docs/monitoring.md); nullptr: a registry of the
+    /// runtime's own. Must outlive the runtime.
+    common::metrics::registry* metrics = nullptr;
 };
 
 class udp_runtime final : public datagram_sink {
@@ -82,10 +87,13 @@ public:
     void send(const common::net_address& to, std::span<const std::uint8_t> bytes) override;
     void send_multicast(std::span<const std::uint8_t> bytes, std::uint8_t radius) override;
 
-    [[nodiscard]] std::uint64_t datagrams_received() const noexcept { return received_; }
-    [[nodiscard]] std::uint64_t datagrams_sent() const noexcept { return sent_; }
+    /// Datagrams received (before the rate limit) and sent, all types together.
+    [[nodiscard]] std::uint64_t datagrams_received() const;
+    [[nodiscard]] std::uint64_t datagrams_sent() const;
     /// The gateway's own multicast (IP_MULTICAST_LOOP) received back and ignored.
-    [[nodiscard]] std::uint64_t own_multicast_ignored() const noexcept { return own_multicast_; }
+    [[nodiscard]] std::uint64_t own_multicast_ignored() const noexcept {
+        return own_multicast_.value();
+    }
 
 private:
     struct listener {
@@ -137,9 +145,15 @@ private:
     std::vector<std::uint8_t> held_bytes_; ///< the held datagrams, one after the other
     /// Tells a release callback whether this runtime still exists.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-    std::uint64_t received_ = 0;
-    std::uint64_t sent_ = 0;
-    std::uint64_t own_multicast_ = 0;
+    /// The MsgType octet of a datagram (0 when too short: counted under "none").
+    [[nodiscard]] static std::size_t type_index(std::span<const std::uint8_t> bytes) noexcept;
+    std::unique_ptr<common::metrics::registry> own_metrics_;
+    common::metrics::registry* metrics_;
+    /// snbridge_mqttsn_datagrams_{received,sent}_total by MsgType octet (index 256: too short
+    /// to have one); reserved types share the "reserved" series.
+    std::array<common::metrics::counter, 257> received_;
+    std::array<common::metrics::counter, 257> sent_;
+    common::metrics::counter own_multicast_;
     rate_limiter limiter_;
 };
 

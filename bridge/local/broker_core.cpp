@@ -34,11 +34,87 @@ struct broker_core::session {
     std::size_t mark_index = 0;
 };
 
+broker_stats::broker_stats(common::metrics::registry& r) {
+    const auto dropped = [&r](std::string_view reason) {
+        return r.counter_of("snbridge_broker_dropped_total",
+                            "Messages the built-in broker let go, by reason (docs/monitoring.md).",
+                            {{"reason", reason}});
+    };
+    published = r.counter_of("snbridge_broker_messages_received_total",
+                             "PUBLISH accepted by the built-in broker (wills included).");
+    rejected_publishes =
+        r.counter_of("snbridge_broker_publishes_refused_total",
+                     "PUBLISH the built-in broker refused, by reason.", {{"reason", "invalid"}});
+    refused_congested =
+        r.counter_of("snbridge_broker_publishes_refused_total", "", {{"reason", "congested"}});
+    delivered = r.counter_of("snbridge_broker_messages_sent_total",
+                             "Messages the built-in broker handed to subscribers.");
+    queued = r.counter_of("snbridge_broker_offline_queued_total",
+                          "Messages put on an offline persistent session's queue.");
+    queue_dropped = dropped("offline_queue_full");
+    qos0_dropped = dropped("qos0_subscriber_full");
+    congested_dropped = dropped("subscriber_full");
+    retained_dropped = dropped("retained_store_full");
+    wills_published = r.counter_of("snbridge_broker_wills_published_total", "Wills published.");
+    takeovers = r.counter_of("snbridge_broker_takeovers_total",
+                             "Sessions taken over by a new connection with the same ClientId.");
+    refused_connects = r.counter_of("snbridge_broker_connects_refused_total",
+                                    "Connections the built-in broker refused.");
+    refused_subscriptions = r.counter_of("snbridge_broker_subscriptions_refused_total",
+                                         "Subscriptions the built-in broker refused.");
+}
+
+void broker_core::publish_sys(common::mqtt_message&& msg) {
+    sys_publish_ = true;
+    (void)publish(std::move(msg));
+    sys_publish_ = false;
+}
+
+std::size_t broker_core::connected_count() const noexcept {
+    std::size_t n = 0;
+    for (const auto& [id, s] : sessions_) {
+        if (s->sink != nullptr) {
+            ++n;
+        }
+    }
+    return n;
+}
+
+void broker_core::attach_metrics(common::metrics::registry& metrics) {
+    metrics_ = &metrics;
+    stats_ = broker_stats(metrics);
+    namespace m = common::metrics;
+    metrics.collect("snbridge_broker_sessions",
+                    "Sessions of the built-in broker (MQTT-SN and MQTT clients), online or not.",
+                    m::kind::gauge, [this](const m::registry::emit& emit) {
+                        emit({}, static_cast<double>(session_count()));
+                    });
+    metrics.collect("snbridge_broker_clients_connected",
+                    "Sessions of the built-in broker with a connection attached now.",
+                    m::kind::gauge, [this](const m::registry::emit& emit) {
+                        emit({}, static_cast<double>(connected_count()));
+                    });
+    metrics.collect("snbridge_broker_subscriptions", "Subscriptions of the built-in broker.",
+                    m::kind::gauge, [this](const m::registry::emit& emit) {
+                        emit({}, static_cast<double>(subscription_count()));
+                    });
+    metrics.collect(
+        "snbridge_broker_retained_messages", "Retained messages the built-in broker holds.",
+        m::kind::gauge,
+        [this](const m::registry::emit& emit) { emit({}, static_cast<double>(retained_count())); });
+}
+
 broker_core::broker_core(broker_limits limits)
     : limits_(limits)
     , retained_(limits.max_retained_messages) {}
 
 broker_core::~broker_core() {
+    if (metrics_ != own_metrics_.get()) {
+        metrics_->forget("snbridge_broker_sessions");
+        metrics_->forget("snbridge_broker_clients_connected");
+        metrics_->forget("snbridge_broker_subscriptions");
+        metrics_->forget("snbridge_broker_retained_messages");
+    }
     // Leave the tree empty before sessions (its keys) go away.
     for (auto& [id, s] : sessions_) {
         for (const auto& [filter, qos] : s->subscriptions) {
@@ -370,7 +446,9 @@ publish_status broker_core::route(const common::mqtt_message& msg, common::mqtt_
             }
         }
     }
-    ++stats_.published;
+    if (!sys_publish_) {
+        ++stats_.published;
+    }
 
     if (msg.retain) {
         // MQTT 3.1.1 §3.3.1.3: store (or clear, on an empty payload) the retained message.

@@ -39,6 +39,7 @@
 
 #include "bridge/local/retained_store.hpp"
 #include "bridge/local/subscription_tree.hpp"
+#include "common/metrics/registry.hpp"
 #include "common/mqtt_side.hpp"
 #include "common/topic.hpp"
 
@@ -63,21 +64,22 @@ struct broker_limits {
     }
 };
 
-/// Counters for logs and tests. Monotonic.
+/// The broker's counters, cells of the metrics registry (docs/monitoring.md). Monotonic.
 struct broker_stats {
-    std::uint64_t published = 0;          ///< accepted publishes (wills included)
-    std::uint64_t rejected_publishes = 0; ///< invalid topic name or QoS
-    std::uint64_t delivered = 0;          ///< deliver() calls
-    std::uint64_t queued = 0;             ///< messages put on an offline session's queue
-    std::uint64_t queue_dropped = 0;      ///< offline queue overflow: oldest message dropped
-    std::uint64_t refused_congested = 0;  ///< QoS 1/2 publishes refused: an online sink full
-    std::uint64_t qos0_dropped = 0;       ///< QoS 0 deliveries dropped: the sink was full
-    std::uint64_t congested_dropped = 0;  ///< will/retained deliveries dropped: the sink was full
-    std::uint64_t retained_dropped = 0;   ///< retained messages not stored: store full
-    std::uint64_t wills_published = 0;
-    std::uint64_t takeovers = 0;
-    std::uint64_t refused_connects = 0;
-    std::uint64_t refused_subscriptions = 0;
+    explicit broker_stats(common::metrics::registry& r);
+    common::metrics::counter published;          ///< accepted publishes (wills included)
+    common::metrics::counter rejected_publishes; ///< invalid topic name or QoS
+    common::metrics::counter delivered;          ///< deliver() calls
+    common::metrics::counter queued;             ///< put on an offline session's queue
+    common::metrics::counter queue_dropped;      ///< offline queue overflow: oldest dropped
+    common::metrics::counter refused_congested;  ///< QoS 1/2 publishes refused: a sink full
+    common::metrics::counter qos0_dropped;       ///< QoS 0 deliveries dropped: the sink full
+    common::metrics::counter congested_dropped;  ///< will/retained deliveries dropped: sink full
+    common::metrics::counter retained_dropped;   ///< retained messages not stored: store full
+    common::metrics::counter wills_published;
+    common::metrics::counter takeovers;
+    common::metrics::counter refused_connects;
+    common::metrics::counter refused_subscriptions;
 };
 
 /// Identifies one connection attached to a session. Never reused; 0 is never a valid id.
@@ -198,6 +200,11 @@ public:
     /// acknowledgement. QoS 0 is never refused; a sink that is full misses it (counted).
     bool publish(const common::mqtt_message& msg);
     bool publish(common::mqtt_message&& msg);
+    /// The broker's own $SYS messages (bridge/local/sys_tree): published as publish() does,
+    /// not counted as received (as Mosquitto's $SYS/broker/messages/received).
+    void publish_sys(common::mqtt_message&& msg);
+    /// Sessions with a connection attached now ($SYS/broker/clients/connected).
+    [[nodiscard]] std::size_t connected_count() const noexcept;
     /// publish() telling why a message was not accepted.
     /// `publisher`: the publishing connection's own sink, which a full queue of its own does
     /// not refuse (it cannot make room while paused); its copy is dropped, counted.
@@ -245,6 +252,12 @@ public:
     [[nodiscard]] std::size_t retained_count() const noexcept { return retained_.size(); }
     [[nodiscard]] std::size_t subscription_count() const noexcept { return tree_.size(); }
     [[nodiscard]] const broker_stats& stats() const noexcept { return stats_; }
+    /// Counts into `metrics` from here on, and reports the sessions, subscriptions and
+    /// retained messages there (collectors, removed by the destructor). Call before traffic;
+    /// `metrics` must outlive the core.
+    void attach_metrics(common::metrics::registry& metrics);
+    /// The registry the broker counts into (its own until attach_metrics()).
+    [[nodiscard]] common::metrics::registry& metrics() const noexcept { return *metrics_; }
     /// One session's subscription; the views are valid until the next non-const call.
     struct subscription_entry {
         std::string_view client_id;
@@ -281,13 +294,17 @@ private:
     void write_all();
 
     broker_limits limits_;
-    broker_stats stats_;
+    std::unique_ptr<common::metrics::registry> own_metrics_ =
+        std::make_unique<common::metrics::registry>();
+    common::metrics::registry* metrics_ = own_metrics_.get();
+    broker_stats stats_{*own_metrics_};
     std::unordered_map<std::string, std::unique_ptr<session>, string_hash, std::equal_to<>>
         sessions_;
     std::unordered_map<connection_id, session*> connections_;
     subscription_tree<session*> tree_;
     retained_store retained_;
     std::vector<match> scratch_;         ///< reused per publish: matched sessions, merged
+    bool sys_publish_ = false;           ///< inside publish_sys(): not counted as received
     std::uint64_t epoch_ = 0;            ///< per-publish mark for merging overlapping subscriptions
     std::vector<connection_id> waiting_; ///< publishers refused as congested (wait_for_room)
     bool routing_ = false;

@@ -62,6 +62,22 @@ struct mqtt_listener::entry final : mqtt_transport {
     }
 };
 
+mqtt_listener_stats::mqtt_listener_stats(common::metrics::registry& r) {
+    const auto connections = [&r](std::string_view event) {
+        return r.counter_of(
+            "snbridge_mqtt_connections_total",
+            "TCP connections of the MQTT listener, by event (accepted: counted "
+            "before the bound; refused: closed at once, broker.mqtt_max_connections;"
+            " closed: finished).",
+            {{"event", event}});
+    };
+    accepted = connections("accepted");
+    refused_full = connections("refused");
+    closed = connections("closed");
+    commit_failures = r.counter_of("snbridge_mqtt_commit_failures_total",
+                                   "MQTT connections closed because a commit failed.");
+}
+
 mqtt_settings mqtt_settings_from(const config::broker_section& b) {
     mqtt_settings s;
     s.listen = b.mqtt_listen;
@@ -114,6 +130,12 @@ mqtt_listener::start(common::uv::loop& loop, std::shared_ptr<broker_core> core,
         common::log::notice("Opening MQTT listen socket on ", bound->to_string(), ".");
         self->servers_.push_back(std::move(server));
     }
+    auto* raw = self.get();
+    self->core_->metrics().collect(
+        "snbridge_mqtt_connections", "Open TCP connections of the MQTT listener.",
+        common::metrics::kind::gauge, [raw](const common::metrics::registry::emit& emit) {
+            emit({}, static_cast<double>(raw->entries_.size()));
+        });
     // No periodic tick: the timer runs only while a connection has a CONNECT timeout,
     // keep-alive or close flush to supervise, and fires at the earliest of them.
     return self;
@@ -128,6 +150,7 @@ void mqtt_listener::stop() noexcept {
         return;
     }
     stopped_ = true;
+    core_->metrics().forget("snbridge_mqtt_connections");
     for (auto& s : servers_) {
         s->close();
     }

@@ -35,12 +35,13 @@ namespace snbridge::bridge::local {
 /// The listener settings from the `broker:` section of the config.
 [[nodiscard]] mqtt_settings mqtt_settings_from(const config::broker_section& broker);
 
-/// Counters for logs and tests. Monotonic.
+/// The listener's counters, cells of the broker's metrics registry. Monotonic.
 struct mqtt_listener_stats {
-    std::uint64_t accepted = 0;        ///< TCP connections accepted
-    std::uint64_t refused_full = 0;    ///< closed at once: max_connections reached
-    std::uint64_t closed = 0;          ///< connections finished and freed
-    std::uint64_t commit_failures = 0; ///< closed because a commit failed (persistence)
+    explicit mqtt_listener_stats(common::metrics::registry& r);
+    common::metrics::counter accepted;        ///< TCP connections accepted
+    common::metrics::counter refused_full;    ///< closed at once: max_connections reached
+    common::metrics::counter closed;          ///< connections finished and freed
+    common::metrics::counter commit_failures; ///< closed because a commit failed (persistence)
 };
 
 class mqtt_listener {
@@ -104,7 +105,7 @@ private:
     common::uv::timer resume_timer_; ///< runs resume_paused() outside core calls
     std::optional<mqtt_connection::clock::time_point>
         armed_; ///< when tick_timer_ fires, if it is running
-    mqtt_listener_stats stats_;
+    mqtt_listener_stats stats_{core_->metrics()};
     bool stopped_ = false;
     common::commit_gate* gate_ = nullptr;
     std::vector<std::uint64_t> held_; ///< entries with held bytes

@@ -61,6 +61,9 @@ public:
     void stop(std::function<void()> done) override;
     /// MQTT-SN 1.2 §6.1: ADVERTISE and GWINFO only while the upstream is connected.
     [[nodiscard]] bool server_connected() const noexcept override { return bridge_->connected(); }
+    void attach_metrics(common::metrics::registry& metrics) override {
+        bridge_->attach_metrics(metrics);
+    }
 
     [[nodiscard]] bool upstream_connected() const noexcept { return bridge_->connected(); }
     /// The MQTT-SN sessions' filters, as subscribed upstream (in on demand).

@@ -47,12 +47,45 @@ struct paho_context::retiree final : mqtt::iaction_listener {
     bool finishing = false;
 };
 
+upstream_metrics::upstream_metrics(common::metrics::registry& r) {
+    const auto connects = [&r](std::string_view result) {
+        return r.counter_of("snbridge_upstream_connects_total",
+                            "Connect attempts to the upstream broker, by result.",
+                            {{"result", result}});
+    };
+    connects_ok = connects("ok");
+    connects_failed = connects("failed");
+    lost = r.counter_of("snbridge_upstream_connections_lost_total",
+                        "Upstream connections that broke (each is reconnected).");
+    refused = r.counter_of("snbridge_upstream_publishes_refused_total",
+                           "Messages not handed to Paho: upstream.max_unconfirmed reached.");
+    connected = r.gauge_of("snbridge_upstream_connected",
+                           "Upstream connections up now (aggregating: 0 or 1; transparent: one "
+                           "per device session).");
+}
+
+void paho_context::attach_metrics(common::metrics::registry& metrics) {
+    const auto up = metrics_.connected.value();
+    registry_ = &metrics;
+    metrics_ = upstream_metrics(metrics);
+    metrics_.connected.set(up);
+    metrics.collect("snbridge_upstream_events_lost_total",
+                    "Paho events lost to a full mailbox (the loop could not keep up).",
+                    common::metrics::kind::counter,
+                    [this](const common::metrics::registry::emit& emit) {
+                        emit({}, static_cast<double>(dropped_events()));
+                    });
+}
+
 paho_context::paho_context(common::uv::loop& loop)
     : loop_(loop)
     , mailbox_(loop)
     , rng_(std::random_device{}()) {}
 
 paho_context::~paho_context() {
+    if (registry_ != own_metrics_.get()) {
+        registry_->forget("snbridge_upstream_events_lost_total");
+    }
     // Normally empty (the owner ran stop() and the loop until it finished). Otherwise give the
     // DISCONNECTs already queued a bounded moment to go out, so the broker does not publish
     // wills of devices that were closed cleanly: this is teardown, the loop runs no more.

@@ -18,12 +18,23 @@
 #include <mqtt/async_client.h>
 
 #include "bridge/remote/paho_doorbell.hpp"
+#include "common/metrics/registry.hpp"
 #include "common/mqtt_side.hpp"
 #include "common/uv/loop.hpp"
 #include "common/uv/mailbox.hpp"
 #include "common/uv/timer.hpp"
 
 namespace snbridge::bridge::remote {
+
+/// The upstream counters, cells of the metrics registry (docs/monitoring.md).
+struct upstream_metrics {
+    explicit upstream_metrics(common::metrics::registry& r);
+    common::metrics::counter connects_ok;     ///< CONNACK 0 (first connects and reconnects)
+    common::metrics::counter connects_failed; ///< refused, unreachable, TLS, timeout
+    common::metrics::counter lost;            ///< established connections that broke
+    common::metrics::counter refused;         ///< publishes refused at upstream.max_unconfirmed
+    common::metrics::gauge connected;         ///< connections up now
+};
 
 class paho_context {
 public:
@@ -75,6 +86,11 @@ public:
         return doorbell_ ? doorbell_->rings() : 0;
     }
 
+    /// Counts into `metrics` from here on (and reports the lost Paho events there). Start-up
+    /// only; `metrics` must outlive the context.
+    void attach_metrics(common::metrics::registry& metrics);
+    [[nodiscard]] upstream_metrics& metrics() noexcept { return metrics_; }
+
     /// Clients still being retired.
     [[nodiscard]] std::size_t retiring() const noexcept { return retiring_.size(); }
     /// Calls `done` (on the loop) once no client is retiring any more (now if none is).
@@ -82,6 +98,10 @@ public:
 
 private:
     std::atomic<std::size_t> unconfirmed_total_{0};
+    std::unique_ptr<common::metrics::registry> own_metrics_ =
+        std::make_unique<common::metrics::registry>();
+    common::metrics::registry* registry_ = own_metrics_.get();
+    upstream_metrics metrics_{*own_metrics_};
     struct retiree;
     void finish(retiree* r);
     void check_idle();

@@ -34,6 +34,7 @@ transparent_side::create(common::uv::loop& loop, upstream_options options) {
     p.auth = side->options_.auth;
     p.retry_first_connect = true;
     p.log_name = "connection (QoS -1)";
+    set_availability(p, side->options_.availability_topic);
     auto link = upstream_link::create(side->ctx_, side->options_, std::move(p), {});
     if (!link) {
         return common::fail(link.error());

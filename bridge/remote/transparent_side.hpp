@@ -55,6 +55,10 @@ public:
         return gateway_link_ && gateway_link_->connected();
     }
 
+    void attach_metrics(common::metrics::registry& metrics) override {
+        ctx_.attach_metrics(metrics);
+    }
+
     /// Open upstream device connections (for tests and stats).
     [[nodiscard]] std::size_t device_count() const noexcept { return devices_.size(); }
 

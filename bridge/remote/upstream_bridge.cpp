@@ -8,6 +8,29 @@
 
 namespace snbridge::bridge::remote {
 
+bridge_stats::bridge_stats(common::metrics::registry& r) {
+    const auto out = [&r](std::string_view result) {
+        return r.counter_of("snbridge_bridge_messages_out_total",
+                            "Local messages the bridge sent upstream, by result (resent: Paho "
+                            "failed and got it again; failed: dropped after every try).",
+                            {{"result", result}});
+    };
+    const auto in = [&r](std::string_view result) {
+        return r.counter_of("snbridge_bridge_messages_in_total",
+                            "Upstream messages the bridge received, by what became of them.",
+                            {{"result", result}});
+    };
+    sent_up = out("sent");
+    resent = out("resent");
+    up_failed = out("failed");
+    injected = in("published");
+    echoes_dropped = in("echo_dropped");
+    unmapped = in("unmapped");
+    held = in("held");
+    held_dropped = in("held_dropped");
+    invalid = in("invalid");
+}
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -47,6 +70,7 @@ upstream_bridge::create(common::uv::loop& loop, upstream_options options,
     p.auth = bridge->options_.auth;
     p.retry_first_connect = true;
     p.log_name = "connection";
+    set_availability(p, bridge->options_.availability_topic);
     auto* raw = bridge.get();
     link_events ev;
     ev.connected = [raw](bool /*session_present*/) {

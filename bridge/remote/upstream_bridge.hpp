@@ -46,17 +46,18 @@
 
 namespace snbridge::bridge::remote {
 
-/// Counters for logs and tests. Monotonic.
+/// The bridge's counters, cells of the metrics registry (docs/monitoring.md). Monotonic.
 struct bridge_stats {
-    std::uint64_t sent_up = 0;        ///< local messages handed to the upstream link
-    std::uint64_t up_failed = 0;      ///< QoS 1/2 Paho failed every time: dropped
-    std::uint64_t resent = 0;         ///< QoS 1/2 Paho failed, handed to it again
-    std::uint64_t injected = 0;       ///< upstream messages published into the local broker
-    std::uint64_t echoes_dropped = 0; ///< own messages back from upstream (echo_filter)
-    std::uint64_t unmapped = 0;       ///< upstream messages no in rule maps (dropped)
-    std::uint64_t held = 0;           ///< upstream QoS 1/2 held: the local broker congested
-    std::uint64_t held_dropped = 0;   ///< held ones dropped: the queue was full
-    std::uint64_t invalid = 0;        ///< upstream messages the local broker rejected
+    explicit bridge_stats(common::metrics::registry& r);
+    common::metrics::counter sent_up;        ///< local messages handed to the upstream link
+    common::metrics::counter up_failed;      ///< QoS 1/2 Paho failed every time: dropped
+    common::metrics::counter resent;         ///< QoS 1/2 Paho failed, handed to it again
+    common::metrics::counter injected;       ///< upstream messages published into the broker
+    common::metrics::counter echoes_dropped; ///< own messages back from upstream (echo_filter)
+    common::metrics::counter unmapped;       ///< upstream messages no rule maps (dropped)
+    common::metrics::counter held;           ///< upstream QoS 1/2 held: local broker congested
+    common::metrics::counter held_dropped;   ///< held ones dropped: the queue was full
+    common::metrics::counter invalid;        ///< upstream messages the local broker rejected
 };
 
 class upstream_bridge final : public local::subscriber {
@@ -95,6 +96,11 @@ public:
     [[nodiscard]] const subscription_table& demand() const noexcept { return demand_; }
 
     [[nodiscard]] const bridge_stats& stats() const noexcept { return stats_; }
+    /// Counts into `metrics` from here on (the bridge and its upstream connection).
+    void attach_metrics(common::metrics::registry& metrics) {
+        stats_ = bridge_stats(metrics);
+        ctx_.attach_metrics(metrics);
+    }
     [[nodiscard]] std::size_t held() const noexcept { return held_.size(); }
     [[nodiscard]] const std::string& local_client_id() const noexcept { return local_id_; }
 
@@ -145,7 +151,9 @@ private:
     std::unique_ptr<common::uv::timer> room_poll_;
     std::string local_id_;
     local::connection_id conn_ = 0;
-    bridge_stats stats_;
+    std::unique_ptr<common::metrics::registry> own_metrics_ =
+        std::make_unique<common::metrics::registry>();
+    bridge_stats stats_{*own_metrics_};
     std::uint8_t upstream_qos_ = 0; ///< in on demand: the QoS of every upstream filter
     bool injecting_ = false;
     bool stopped_ = false;

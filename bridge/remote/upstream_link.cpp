@@ -234,6 +234,20 @@ upstream_link::upstream_link(passkey /*only create()*/, paho_context& ctx,
     , reconnect_timer_(std::make_unique<common::uv::timer>(ctx.loop()))
     , backoff_(options.reconnect_min, options.reconnect_max) {}
 
+void set_availability(link_params& p, const std::string& topic) {
+    if (topic.empty()) {
+        return;
+    }
+    const auto offline = availability_message(topic, false);
+    p.will = common::will_message{
+        .topic = offline.topic, .payload = offline.payload, .qos = offline.qos, .retain = true};
+    p.birth = availability_message(topic, true);
+    // QoS 0 before the DISCONNECT: written at once, while a QoS 1 one would hold the
+    // DISCONNECT until Paho's receive thread reads its PUBACK (a second or more).
+    p.last_words = offline;
+    p.last_words->qos = 0;
+}
+
 common::result<std::shared_ptr<upstream_link>>
 upstream_link::create(paho_context& ctx, const upstream_options& options, link_params params,
                       link_events events) {
@@ -400,6 +414,8 @@ void upstream_link::on_connect_done(const op_result& r) {
     }
     if (r.ok) {
         state_ = state::connected;
+        ++ctx_.metrics().connects_ok;
+        ctx_.metrics().connected.add(1);
         unreachable_ = false;
         ever_connected_ = true;
         last_advice_.clear();
@@ -412,6 +428,9 @@ void upstream_link::on_connect_done(const op_result& r) {
         } else {
             common::log::notice(text);
         }
+        if (params_.birth) {
+            publish(*params_.birth);
+        }
         if (events_.connected) {
             events_.connected(r.session_present);
         }
@@ -421,6 +440,7 @@ void upstream_link::on_connect_done(const op_result& r) {
     // Paho's own codes are negative (network, TLS, timeout).
     const bool refused = r.rc > 0;
     unreachable_ = !refused;
+    ++ctx_.metrics().connects_failed;
     connect_failure failure;
     failure.rc = r.rc;
     failure.message = r.message;
@@ -469,6 +489,8 @@ void upstream_link::on_lost(const std::string& cause) {
     if (state_ != state::connected) {
         return;
     }
+    ++ctx_.metrics().lost;
+    ctx_.metrics().connected.add(-1);
     state_ = state::waiting;
     const auto delay = backoff_.next(ctx_.random_unit());
     common::log::warning("Upstream ", params_.log_name, ": connection to ", options_.uri, " lost",
@@ -558,6 +580,7 @@ void upstream_link::publish(const common::mqtt_message& msg, std::function<void(
     if (!has_room()) {
         // docs/architecture.md "Custody": backpressure, not an unbounded queue inside Paho.
         ++refused_;
+        ++ctx_.metrics().refused;
         if (done) {
             done(false);
         }
@@ -685,6 +708,9 @@ void upstream_link::stop(std::optional<common::mqtt_message> last_words) {
     if (state_ == state::stopped) {
         return;
     }
+    if (state_ == state::connected) {
+        ctx_.metrics().connected.add(-1);
+    }
     state_ = state::stopped;
     ops_.clear();
     if (ringing_) {
@@ -696,6 +722,9 @@ void upstream_link::stop(std::optional<common::mqtt_message> last_words) {
         tls_connect_ended();
     }
     reconnect_timer_.reset();
+    if (!last_words) {
+        last_words = params_.last_words;
+    }
     if (client_) {
         ctx_.retire(std::move(client_), sink_, std::move(last_words));
     }

@@ -43,9 +43,19 @@ struct link_params {
     /// A device's own connection (transparent mode): its MQTT-SN ClientId, named in failure
     /// lines; empty for the gateway's own connections.
     std::string device;
+    /// Published (QoS 1 usually, retained) at every connect: the gateway's availability
+    /// "online" (docs/monitoring.md); with `will` "offline" and `last_words` "offline".
+    std::optional<common::mqtt_message> birth;
+    /// Published before the clean DISCONNECT of stop() when stop() is given none.
+    std::optional<common::mqtt_message> last_words;
     /// Where `auth` comes from, named when the broker refuses it (CONNACK 4/5).
     std::string credentials_key = "upstream.username and upstream.password";
 };
+
+/// The gateway's availability on `topic` (docs/monitoring.md, as Zigbee2MQTT's bridge/state):
+/// a retained "offline" as the will and as the last words of a clean stop, a retained
+/// "online" at every connect. An empty topic: none.
+void set_availability(link_params& p, const std::string& topic);
 
 /// Events of a link, on the loop thread. Any may be empty.
 struct link_events {

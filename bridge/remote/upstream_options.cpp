@@ -10,8 +10,23 @@ std::optional<std::string> non_empty(const std::string& s) {
 
 } // namespace
 
-upstream_options options_from(const config::upstream_section& cfg) {
+common::mqtt_message availability_message(const std::string& topic, bool online) {
+    const std::string_view text = online ? "online" : "offline";
+    common::mqtt_message m;
+    m.topic = topic;
+    m.payload.assign(text.begin(), text.end());
+    m.qos = 1;
+    m.retain = true;
+    return m;
+}
+
+upstream_options options_from(const config::upstream_section& cfg, std::string_view gateway_name) {
     upstream_options o;
+    if (cfg.availability) {
+        o.availability_topic = cfg.availability_topic.empty()
+                                   ? std::string(gateway_name) + "/bridge/state"
+                                   : cfg.availability_topic;
+    }
     o.uri = cfg.uri;
     o.client_id = cfg.client_id;
     o.client_id_prefix = cfg.client_id_prefix;

@@ -66,10 +66,18 @@ struct upstream_options {
     /// never allowed to grow without bound.
     std::size_t max_unconfirmed = 1000;
     std::size_t max_unconfirmed_total = 4000;
+    /// The gateway's availability topic (retained online/offline); empty: none.
+    std::string availability_topic;
 };
 
-/// The `upstream:` config section as options.
-[[nodiscard]] upstream_options options_from(const config::upstream_section& cfg);
+/// The availability messages of `topic`: the will and last words "offline", the birth
+/// "online" (QoS 1, retained).
+[[nodiscard]] common::mqtt_message availability_message(const std::string& topic, bool online);
+
+/// The `upstream:` config section as options. `gateway_name` makes the default availability
+/// topic ("<name>/bridge/state").
+[[nodiscard]] upstream_options options_from(const config::upstream_section& cfg,
+                                            std::string_view gateway_name = "snbridge");
 
 /// True when `uri` asks for TLS (ssl://, mqtts://, wss://).
 [[nodiscard]] bool uses_tls(const std::string& uri) noexcept;

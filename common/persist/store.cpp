@@ -659,7 +659,22 @@ struct store::statements {
     }
 };
 
-store::store(passkey /*unused*/) {}
+store::store(passkey /*unused*/) {
+    attach_metrics(*own_metrics_);
+}
+
+void store::attach_metrics(metrics::registry& m) {
+    commits_ = m.counter_of("snbridge_persistence_commits_total",
+                            "Loop turns committed to the state file, by result (failed: "
+                            "acknowledgements held back until it can write).",
+                            {{"result", "ok"}});
+    failed_commits_ =
+        m.counter_of("snbridge_persistence_commits_total", "", {{"result", "failed"}});
+    commit_seconds_ = m.histogram_of(
+        "snbridge_persistence_commit_seconds",
+        "Time to write one loop turn's changes and COMMIT them (WAL; persistence.sync).",
+        {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1});
+}
 
 result<std::unique_ptr<store>> store::open(const options& opts) {
     if (opts.path.empty()) {
@@ -1010,6 +1025,7 @@ bool store::commit() {
         rollback();
         return finish_turn(false);
     }
+    const auto started = std::chrono::steady_clock::now();
     for (auto& hook : before_commit_) {
         hook();
     }
@@ -1042,6 +1058,8 @@ bool store::commit() {
         sqlite3_reset(st);
         if (rc == SQLITE_DONE) {
             in_transaction_ = false;
+            commit_seconds_.observe(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         } else {
             note_error(rc);
         }

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/commit_gate.hpp"
+#include "common/metrics/registry.hpp"
 #include "common/mqtt_side.hpp"
 #include "common/result.hpp"
 
@@ -187,6 +188,10 @@ public:
     /// Commits that failed, and commits done (for logs and tests).
     [[nodiscard]] std::uint64_t failed_commits() const noexcept { return failed_commits_; }
     [[nodiscard]] std::uint64_t commits() const noexcept { return commits_; }
+    /// Counts commits into `metrics` from here on (snbridge_persistence_commits_total by
+    /// result, snbridge_persistence_commit_seconds: the time of the turn's writes and COMMIT).
+    /// `metrics` must outlive the store.
+    void attach_metrics(metrics::registry& metrics);
     /// True between a failed commit and the resync that recovered from it.
     [[nodiscard]] bool failing() const noexcept { return failing_; }
 
@@ -225,8 +230,10 @@ private:
     bool in_transaction_ = false;
     bool frozen_ = false;
     bool failing_ = false;
-    std::uint64_t failed_commits_ = 0;
-    std::uint64_t commits_ = 0;
+    std::unique_ptr<metrics::registry> own_metrics_ = std::make_unique<metrics::registry>();
+    metrics::counter failed_commits_;
+    metrics::counter commits_;
+    metrics::histogram commit_seconds_;
 
     /// A write of this turn failed: commit() rolls back and reports turn_cause_.
     bool turn_failed_ = false;

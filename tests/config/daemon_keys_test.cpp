@@ -94,4 +94,7 @@ TEST_CASE("the packaged /etc/snbridge/snbridge.yaml (packaging/snbridge.yaml) is
     REQUIRE(loaded->persistence.has_value());
     CHECK(loaded->persistence->path == "/var/lib/snbridge/snbridge.db");
     CHECK(loaded->broker.mqtt_listen.empty());
+    // issue 14: monitoring on loopback only.
+    CHECK(loaded->http.listen == std::vector<snbridge::common::net_address>{
+                                     snbridge::common::net_address::v4(127, 0, 0, 1, 9883)});
 }
