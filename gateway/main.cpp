@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bridge/local/mqtt_listener.hpp"
+#include "bridge/local/mqtt_log.hpp"
 #include "bridge/local/subscription_report.hpp"
 #include "bridge/local/sys_tree.hpp"
 #include "bridge/mqtt_side_factory.hpp"
@@ -212,6 +213,7 @@ void reload(const options& opt, cfg::config& running, gw::gateway_core& handler)
         next.log.file = running.log.file;
     }
     gw::packet_log::set_enabled(next.log.verbose);
+    snbridge::bridge::local::mqtt_log::set_enabled(next.log.verbose);
     handler.reload(gw::settings_from(next));
     running = std::move(next);
 }
@@ -293,6 +295,7 @@ int run(const options& opt, cfg::config config) {
         log::info("Using default config.");
     }
     gw::packet_log::set_enabled(config.log.verbose);
+    snbridge::bridge::local::mqtt_log::set_enabled(config.log.verbose);
 
     uv::loop loop;
     // docs/monitoring.md: every layer counts into this one registry; /metrics, $SYS, the

@@ -5,6 +5,7 @@
 #include <memory>
 #include <unordered_set>
 
+#include "bridge/local/mqtt_log.hpp"
 #include "common/custody_queue.hpp"
 #include "common/log.hpp"
 #include "common/mqtt/framer.hpp"
@@ -245,6 +246,8 @@ void mqtt_connection::begin_close(common::close_reason reason, bool flush, std::
     if (!why.empty()) {
         common::log::notice("Client ", client_id_.empty() ? "<unknown>" : client_id_, " from ",
                             peer_.to_string(), " disconnected: ", why, ".");
+    } else if (reason == common::close_reason::disconnect) {
+        common::log::notice("Client ", client_id_, " disconnected."); // as Mosquitto
     }
     out_.close(flush);
 }
@@ -253,6 +256,7 @@ void mqtt_connection::send(const mqtt::packet& p) {
     if (state_ == state::closing && !std::holds_alternative<mqtt::connack>(p)) {
         return;
     }
+    mqtt_log::sent(client_id_, p);
     auto& buf = scratch();
     buf.resize(mqtt::encoded_size(p));
     const auto n = mqtt::encode(p, buf);
@@ -283,6 +287,7 @@ bool mqtt_connection::handle(mqtt::packet&& p, clock::time_point now) {
         }
         return true;
     }
+    mqtt_log::received(client_id_, p);
     bool consumed = true;
     std::visit(
         [&](auto& pkt) {

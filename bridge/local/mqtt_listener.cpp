@@ -1,5 +1,6 @@
 #include "bridge/local/mqtt_listener.hpp"
 
+#include "bridge/local/mqtt_log.hpp"
 #include "common/log.hpp"
 #include "common/uv/handle.hpp"
 #include "config/config.hpp"
@@ -173,6 +174,12 @@ void mqtt_listener::stop() noexcept {
 
 void mqtt_listener::on_accept(std::unique_ptr<common::uv::tcp_stream> stream) {
     ++stats_.accepted;
+    if (mqtt_log::enabled()) {
+        if (auto peer = stream->peer_address()) {
+            common::log::notice("New connection from ", peer->to_string(), " on port ",
+                                addresses_.empty() ? 0 : addresses_.front().port, ".");
+        }
+    }
     const auto peer = stream->peer_address();
     if (entries_.size() >= settings_.max_connections) {
         ++stats_.refused_full;
