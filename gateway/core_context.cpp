@@ -52,8 +52,10 @@ core_metrics::core_metrics(common::metrics::registry& r) {
                                       "PUBLISH messages between the devices and the gateway, by "
                                       "direction and QoS (first sends only).",
                                       {{"direction", "in"}, {"qos", qos_names[i]}});
-        messages_out[i] = r.counter_of("snbridge_mqttsn_messages_total", "",
-                                       {{"direction", "out"}, {"qos", qos_names[i]}});
+        if (i > 0) {
+            messages_out[i - 1] = r.counter_of("snbridge_mqttsn_messages_total", "",
+                                               {{"direction", "out"}, {"qos", qos_names[i]}});
+        }
     }
     retransmissions = r.counter_of("snbridge_mqttsn_retransmissions_total",
                                    "PUBLISH, PUBREL and REGISTER sent to devices again after "
@@ -61,7 +63,8 @@ core_metrics::core_metrics(common::metrics::registry& r) {
     connects = r.counter_of("snbridge_mqttsn_connects_total", "CONNECTs accepted (CONNACK 0x00).");
     keep_alive_lost = r.counter_of("snbridge_mqttsn_sessions_lost_total",
                                    "Sessions lost: no datagram within 1.5 x the keep-alive or the "
-                                   "sleep duration (MQTT-SN 1.2 §6.14).");
+                                   "sleep duration, or N_retry retransmissions unanswered "
+                                   "(MQTT-SN 1.2 §6.13, §6.14).");
 }
 
 core_context::core_context(core_settings s, common::mqtt_side& mqtt, datagram_sink& sink,

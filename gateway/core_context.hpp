@@ -55,8 +55,8 @@ struct core_metrics {
     explicit core_metrics(common::metrics::registry& r);
     /// PUBLISH from devices accepted, by QoS -1, 0, 1, 2 (index qos + 1).
     std::array<common::metrics::counter, 4> messages_in;
-    /// PUBLISH sent to devices (first sends, not retransmissions), by QoS 0, 1, 2 (index qos + 1).
-    std::array<common::metrics::counter, 4> messages_out;
+    /// PUBLISH sent to devices (first sends, not retransmissions), by QoS 0, 1, 2.
+    std::array<common::metrics::counter, 3> messages_out;
     /// PUBLISH, PUBREL and REGISTER sent again (T_retry expired).
     common::metrics::counter retransmissions;
     common::metrics::counter connects;        ///< CONNACK accepted

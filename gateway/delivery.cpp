@@ -129,13 +129,13 @@ bool start_front(core_context& cx, session& s, time_point now) {
         f.retain = m.retain;
         f.topic_type = t.type;
         cx.send(s, mqttsn::publish{f, t.id, 0, std::move(m.payload)}, m.topic);
-        ++cx.metrics.messages_out[1];
+        ++cx.metrics.messages_out[0];
         s.queue.pop_front();
         return true;
     }
     if (m.msg_id == 0) {
         m.msg_id = s.take_msg_id(); // its first send (a resumed one already has its MsgId)
-        ++cx.metrics.messages_out[static_cast<std::size_t>(m.qos) + 1];
+        ++cx.metrics.messages_out[m.qos];
     }
     start(cx, s,
           {.kind = inflight_kind::publish,

@@ -39,6 +39,7 @@ h2 { font-size: 1.05em; margin: 18px 0 6px; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #8884; white-space: nowrap; }
 td.topics { white-space: normal; word-break: break-all; min-width: 10em; }
+#counters td:first-child { white-space: normal; word-break: break-all; }
 .state { font-weight: 600; padding: 1px 6px; border-radius: 8px; }
 .active, .connected, .awake { color: var(--ok); }
 .asleep, .connecting { color: var(--warn); }

@@ -17,6 +17,7 @@ pkgs=(build-essential cmake pkg-config ccache libssl-dev
       libsqlite3-dev libsystemd-dev doctest-dev
       mosquitto mosquitto-clients openssl
       clang-14 libclang-rt-14-dev
+      chromium nodejs
       "$@")  # extra packages a caller needs (scripts/arm64-test.sh, scripts/package.sh)
 missing=()
 for p in "${pkgs[@]}"; do
@@ -26,4 +27,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# npm: part of some nodejs packages, a package of its own in Debian's.
+if ! command -v npm >/dev/null; then
+  echo "install-deps: installing npm"
+  apt-get install -y -qq --no-install-recommends npm
+fi
+# The browser test's driver (tests/browser/status_page.cjs), outside the source tree; an exact
+# version, and no lock file.
+playwright_version=1.65.1
+npm_prefix="$(cd "$(dirname "$0")/.." && pwd)/build/npm"
+if [ "$(node -p "try { require('$npm_prefix/node_modules/playwright-core/package.json').version } catch (e) { '' }")" != "$playwright_version" ]; then
+  echo "install-deps: installing playwright-core $playwright_version into $npm_prefix"
+  mkdir -p "$npm_prefix"
+  npm install --prefix "$npm_prefix" --no-package-lock --no-audit --no-fund --loglevel=error \
+    "playwright-core@$playwright_version"
 fi
