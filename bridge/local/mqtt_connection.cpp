@@ -71,6 +71,24 @@ std::string generated_client_id() {
 
 } // namespace
 
+mqtt_connection_stats::mqtt_connection_stats(common::metrics::registry& r) {
+    const auto packets = [&r](std::string_view direction) {
+        return r.counter_of("snbridge_mqtt_packets_total",
+                            "MQTT packets of the MQTT listener's clients, by direction.",
+                            {{"direction", direction}});
+    };
+    packets_in = packets("in");
+    packets_out = packets("out");
+    dropped_queue_full =
+        r.counter_of("snbridge_mqtt_dropped_total",
+                     "Wills and retained messages an MQTT client's full queue could not take.");
+    paused = r.counter_of("snbridge_mqtt_publishers_paused_total",
+                          "Times an MQTT publisher was not read: a subscriber had no room.");
+    stuck = r.counter_of("snbridge_mqtt_stuck_consumers_total",
+                         "MQTT clients disconnected: their queue stayed full past "
+                         "broker.stuck_consumer_timeout.");
+}
+
 mqtt_connection::mqtt_connection(broker_core& core, const mqtt_settings& settings,
                                  mqtt_transport& out, common::net_address peer,
                                  clock::time_point now)
@@ -573,7 +591,8 @@ void mqtt_connection::deliver(const message_ptr& msg) {
         // Only a will or a retained message (the core checks can_take() before routing a
         // publish): nobody can retry it.
         ++stats_.dropped_queue_full;
-        if (stats_.dropped_queue_full == 1) {
+        if (!drop_logged_) {
+            drop_logged_ = true;
             common::log::warning("Client ", client_id_, ": outgoing queue full (",
                                  settings_.max_queued, "), dropping messages.");
         }

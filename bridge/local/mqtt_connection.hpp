@@ -83,13 +83,15 @@ protected:
     ~mqtt_transport() = default;
 };
 
-/// Counters for logs and tests.
+/// The MQTT connections' counters, cells of the broker's metrics registry (all connections of
+/// one broker count into the same cells).
 struct mqtt_connection_stats {
-    std::uint64_t packets_in = 0;
-    std::uint64_t packets_out = 0;
-    std::uint64_t dropped_queue_full = 0; ///< QoS 1/2 messages dropped: max_queued reached
-    std::uint64_t paused = 0;             ///< times reading stopped: a PUBLISH was refused
-    std::uint64_t stuck = 0;              ///< disconnected: queue full past the timeout
+    explicit mqtt_connection_stats(common::metrics::registry& r);
+    common::metrics::counter packets_in;
+    common::metrics::counter packets_out;
+    common::metrics::counter dropped_queue_full; ///< QoS 1/2 dropped: max_queued reached
+    common::metrics::counter paused;             ///< times reading stopped: PUBLISH refused
+    common::metrics::counter stuck;              ///< disconnected: queue full past the timeout
 };
 
 class mqtt_connection final : public subscriber {
@@ -186,7 +188,8 @@ private:
     bool taken_over_ = false;
     common::close_reason reason_ = common::close_reason::lost;
     std::shared_ptr<session_state> session_;
-    mqtt_connection_stats stats_;
+    mqtt_connection_stats stats_{core_.metrics()};
+    bool drop_logged_ = false; ///< the first dropped message of this connection was logged
     bool paused_ = false;           ///< reading stopped; in_ starts with the refused PUBLISH
     bool resume_requested_ = false; ///< request_resume() made, resume_reading() not yet
     /// The queue became full inside deliver() (no clock there): on_tick() starts full_since_.
