@@ -67,4 +67,13 @@ make_mqtt_side(const config::config& cfg, common::uv::loop& loop,
     return side;
 }
 
+void reload_upstream_credentials(common::mqtt_side& side, const config::config& cfg) {
+    const auto next = remote::options_from(cfg.upstream, cfg.gateway.name);
+    if (auto* t = dynamic_cast<remote::transparent_side*>(&side)) {
+        t->reload_credentials(next);
+    } else if (auto* a = dynamic_cast<remote::aggregating_side*>(&side)) {
+        a->reload_credentials(next);
+    }
+}
+
 } // namespace snbridge::bridge

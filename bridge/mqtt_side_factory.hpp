@@ -31,4 +31,9 @@ make_mqtt_side(const config::config& cfg, common::uv::loop& loop,
                std::shared_ptr<local::broker_core>& broker,
                common::metrics::registry* metrics = nullptr);
 
+/// SIGHUP (issue 13 point 4): gives `side` (made by make_mqtt_side for `cfg.mode`) the
+/// upstream credentials and TLS files of `cfg`; they apply at the next (re)connects. Nothing
+/// for mode broker.
+void reload_upstream_credentials(common::mqtt_side& side, const config::config& cfg);
+
 } // namespace snbridge::bridge

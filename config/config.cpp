@@ -37,8 +37,24 @@ config defaults() {
     return config{};
 }
 
-void check_across_sections(section_reader& /*top*/, const config& /*cfg*/) {
-    // e.g. top.error("mode", "...") when a mode needs a section that is not configured.
+void check_across_sections(section_reader& top, const config& cfg) {
+    // Issue 13 point 5: a section the mode does not use, set to anything but its defaults, is a
+    // mistake (the sample file lists every section with its defaults, and stays valid). Said
+    // only for a file without other errors: those come first.
+    if (!top.diag().empty()) {
+        return;
+    }
+    if (cfg.mode == gateway_mode::broker && top.has("upstream") &&
+        !(cfg.upstream == upstream_section{})) {
+        top.error("upstream", "is set, but mode broker does not use it (the built-in broker is "
+                              "the MQTT side); set mode: transparent or aggregating, or remove it");
+    }
+    if (cfg.mode == gateway_mode::transparent && top.has("broker") &&
+        !(cfg.broker == broker_section{})) {
+        top.error("broker", "is set, but mode transparent has no built-in broker (every session "
+                            "is on the upstream broker); set mode: broker or aggregating, or "
+                            "remove it");
+    }
 }
 
 namespace {

@@ -1,3 +1,4 @@
+#include "config/files.hpp"
 #include "config/sections.hpp"
 
 namespace snbridge::config {
@@ -28,6 +29,13 @@ void parse_log(section_reader& r, log_section& out) {
         } else {
             r.error("destinations",
                     "each must be stderr, syslog or file:PATH, at most once, got \"" + d + "\"");
+            return;
+        }
+    }
+    if (!parsed.file.empty()) {
+        if (auto why = unwritable(parsed.file); !why.empty()) {
+            r.error("destinations",
+                    "file:" + parsed.file + " cannot be opened for appending (" + why + ")");
             return;
         }
     }

@@ -1,6 +1,7 @@
 #include <cctype>
 #include <limits>
 
+#include "config/files.hpp"
 #include "config/sections.hpp"
 
 namespace snbridge::config {
@@ -61,6 +62,10 @@ void parse_persistence(section_reader& r, std::optional<persistence_section>& ou
                 v->error("must be the path of the state file, got \"\" (set it to ~ or leave "
                          "persistence out to turn persistence off)");
             } else {
+                if (auto why = unwritable(*path); !why.empty()) {
+                    v->error("must be a state file snbridge can create or write, got \"" + *path +
+                             "\" (" + why + ")");
+                }
                 p.path = std::move(*path);
                 on = true;
             }

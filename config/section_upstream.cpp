@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "common/topic.hpp"
+#include "config/files.hpp"
 #include "config/sections.hpp"
 
 namespace snbridge::config {
@@ -18,17 +19,6 @@ bool known_scheme(const std::string& uri) {
         }
     }
     return false;
-}
-
-/// Why `path` cannot be read, or "" when it can (one open, no parsing: cheap at load).
-std::string unreadable(const std::string& path) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) {
-        return "is a directory";
-    }
-    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"),
-                                                            &std::fclose);
-    return f ? std::string() : std::string(std::strerror(errno));
 }
 
 /// A PEM file of upstream.tls: null (~) or absent means none; "" is a mistake (it used to mean
@@ -50,6 +40,11 @@ void read_pem_file(section_reader& t, std::string_view key, std::string& out,
     }
     if (auto why = unreadable(*path); !why.empty()) {
         v->error("must be a readable PEM file, got \"" + *path + "\" (" + why + ")");
+        return;
+    }
+    const auto kind = key == "key_file" ? pem_kind::private_key : pem_kind::certificates;
+    if (auto why = pem_problem(*path, kind); !why.empty()) {
+        v->error("must be a PEM file OpenSSL can read, got \"" + *path + "\" (" + why + ")");
         return;
     }
     out = std::move(*path);

@@ -167,9 +167,11 @@ void apply_overrides(const options& opt, cfg::config& config) {
 }
 
 /// SIGHUP (issue 13 point 4): re-reads the file and applies what can change while running -
-/// the log settings, timers, limits, predefined topics, the QoS -1 allow-lists - and names
-/// each section that needs a restart. A file with errors keeps the running configuration.
-void reload(const options& opt, cfg::config& running, gw::gateway_core& handler) {
+/// the log settings, timers, limits, predefined topics, the QoS -1 allow-lists, the MQTT
+/// listener's users, the upstream credentials and TLS files - and names each section that
+/// needs a restart. A file with errors keeps the running configuration.
+void reload(const options& opt, cfg::config& running, gw::gateway_core& handler,
+            snbridge::common::mqtt_side& side, snbridge::bridge::local::mqtt_listener* listener) {
     log::reopen_file(); // logrotate moved it
     if (!opt.config_file) {
         log::notice("Received SIGHUP: running with the built-in defaults, no file to reload.");
@@ -196,8 +198,39 @@ void reload(const options& opt, cfg::config& running, gw::gateway_core& handler)
                  running.mqttsn.multicast_radius);
     restart_only("mqttsn.rate_limit", next.mqttsn.rate_limit, running.mqttsn.rate_limit);
     restart_only("mode", next.mode, running.mode);
-    restart_only("upstream", next.upstream, running.upstream);
-    restart_only("broker", next.broker, running.broker);
+    // The upstream credentials and TLS files apply at the next (re)connects; the rest of the
+    // section is bound to the connections that exist.
+    const bool credentials_changed = !(next.upstream.username == running.upstream.username &&
+                                       next.upstream.password == running.upstream.password &&
+                                       next.upstream.credentials == running.upstream.credentials &&
+                                       next.upstream.tls == running.upstream.tls);
+    {
+        auto kept = running.upstream;
+        kept.username = next.upstream.username;
+        kept.password = next.upstream.password;
+        kept.credentials = next.upstream.credentials;
+        kept.tls = next.upstream.tls;
+        if (!(kept == next.upstream)) {
+            log::warning("Reload: upstream keys other than username, password, credentials and "
+                         "tls changed; they apply after a restart.");
+        }
+        next.upstream = std::move(kept);
+    }
+    // The MQTT listener's users and anonymous access apply to the next CONNECTs.
+    const bool users_changed =
+        !(next.broker.mqtt_users == running.broker.mqtt_users &&
+          next.broker.mqtt_allow_anonymous == running.broker.mqtt_allow_anonymous);
+    {
+        auto kept = running.broker;
+        kept.mqtt_users = next.broker.mqtt_users;
+        kept.mqtt_allow_anonymous = next.broker.mqtt_allow_anonymous;
+        if (!(kept == next.broker)) {
+            log::warning("Reload: broker keys other than mqtt_users and mqtt_allow_anonymous "
+                         "changed; they apply after a restart.");
+        }
+        next.broker = std::move(kept);
+    }
+    restart_only("http", next.http, running.http);
     restart_only("persistence", next.persistence, running.persistence);
     restart_only("user", next.user, running.user);
     restart_only("gateway", next.gateway, running.gateway);
@@ -215,6 +248,15 @@ void reload(const options& opt, cfg::config& running, gw::gateway_core& handler)
     gw::packet_log::set_enabled(next.log.verbose);
     snbridge::bridge::local::mqtt_log::set_enabled(next.log.verbose);
     handler.reload(gw::settings_from(next));
+    if (credentials_changed && next.mode != cfg::gateway_mode::broker) {
+        snbridge::bridge::reload_upstream_credentials(side, next);
+        log::notice("Reload: the upstream credentials and TLS files apply from the next connect.");
+    }
+    if (users_changed && listener != nullptr) {
+        listener->reload_users(snbridge::bridge::local::mqtt_settings_from(next.broker));
+        log::notice("Reload: broker.mqtt_users and mqtt_allow_anonymous apply to new "
+                    "connections.");
+    }
     running = std::move(next);
 }
 
@@ -499,7 +541,7 @@ int run(const options& opt, cfg::config config) {
             break;
         case SIGHUP:
             log::notice("Received SIGHUP, reloading the configuration.");
-            reload(opt, config, handler);
+            reload(opt, config, handler, **side, mqtt_listener.get());
             break;
         case SIGUSR1:
             log::notice("Received SIGUSR1: ", status_line(metrics, broker != nullptr));

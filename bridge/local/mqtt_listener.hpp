@@ -56,6 +56,12 @@ public:
     mqtt_listener(const mqtt_listener&) = delete;
     mqtt_listener& operator=(const mqtt_listener&) = delete;
 
+    /// SIGHUP (issue 13 point 4): the users and anonymous access for the CONNECTs from now
+    /// on (connected clients stay).
+    void reload_users(const mqtt_settings& next) {
+        settings_.users = next.users;
+        settings_.allow_anonymous = next.allow_anonymous;
+    }
     /// Stops listening and closes every connection; sessions are detached from the core with
     /// close_reason::shutdown (wills discarded, persistent sessions kept). Idempotent.
     void stop() noexcept;

@@ -61,6 +61,7 @@ public:
     void stop(std::function<void()> done) override;
     /// MQTT-SN 1.2 §6.1: ADVERTISE and GWINFO only while the upstream is connected.
     [[nodiscard]] bool server_connected() const noexcept override { return bridge_->connected(); }
+    void reload_credentials(const upstream_options& next) { bridge_->reload_credentials(next); }
     void attach_metrics(common::metrics::registry& metrics) override {
         bridge_->attach_metrics(metrics);
     }

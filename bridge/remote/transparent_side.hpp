@@ -55,6 +55,14 @@ public:
         return gateway_link_ && gateway_link_->connected();
     }
 
+    /// SIGHUP: new credentials and TLS files, for the connections made from now on (devices
+    /// that connect, and every reconnect of the gateway's own connection).
+    void reload_credentials(const upstream_options& next) {
+        take_credentials(options_, next);
+        if (gateway_link_) {
+            gateway_link_->set_auth(options_.auth);
+        }
+    }
     void attach_metrics(common::metrics::registry& metrics) override {
         ctx_.attach_metrics(metrics);
     }

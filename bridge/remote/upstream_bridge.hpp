@@ -96,6 +96,11 @@ public:
     [[nodiscard]] const subscription_table& demand() const noexcept { return demand_; }
 
     [[nodiscard]] const bridge_stats& stats() const noexcept { return stats_; }
+    /// SIGHUP: new credentials and TLS files, used from the next reconnect on.
+    void reload_credentials(const upstream_options& next) {
+        take_credentials(options_, next);
+        link_->set_auth(options_.auth);
+    }
     /// Counts into `metrics` from here on (the bridge and its upstream connection).
     void attach_metrics(common::metrics::registry& metrics) {
         stats_ = bridge_stats(metrics);

@@ -102,6 +102,8 @@ public:
     /// Several filters in one SUBSCRIBE (re-subscribing after a lost session).
     void subscribe_many(const std::vector<std::pair<std::string, std::uint8_t>>& filters);
     void unsubscribe(const std::string& filter, std::function<void(bool ok)> done = {});
+    /// The credentials used at the next (re)connect (SIGHUP reload).
+    void set_auth(credentials auth) { params_.auth = std::move(auth); }
     /// The will used at the next (re)connect.
     void set_will(std::optional<common::will_message> will) { params_.will = std::move(will); }
     /// Stops for good: no more events; hands the Paho client to the context, which publishes

@@ -10,6 +10,12 @@ std::optional<std::string> non_empty(const std::string& s) {
 
 } // namespace
 
+void take_credentials(upstream_options& to, const upstream_options& from) {
+    to.auth = from.auth;
+    to.client_credentials = from.client_credentials;
+    to.tls = from.tls;
+}
+
 common::mqtt_message availability_message(const std::string& topic, bool online) {
     const std::string_view text = online ? "online" : "offline";
     common::mqtt_message m;

@@ -74,6 +74,10 @@ struct upstream_options {
 /// "online" (QoS 1, retained).
 [[nodiscard]] common::mqtt_message availability_message(const std::string& topic, bool online);
 
+/// SIGHUP (issue 13 point 4): `to` takes the credentials and TLS files of `from` - what a
+/// running gateway applies at its next (re)connects.
+void take_credentials(upstream_options& to, const upstream_options& from);
+
 /// The `upstream:` config section as options. `gateway_name` makes the default availability
 /// topic ("<name>/bridge/state").
 [[nodiscard]] upstream_options options_from(const config::upstream_section& cfg,

@@ -142,6 +142,35 @@ const bad_case bad_table[] = {
     {std::string(3000, '['), "snbridge.yaml:1:1: YAML syntax error: nested too deeply"},
     {"gateway: {}\n---\ngateway: {}\n",
      "snbridge.yaml:2:1: only one YAML document is allowed in a config file"},
+    // --check-config checks what the start would check (issue 13 point 5): a section the mode
+    // does not use, a state file or log file where none can be written
+    {"mode: broker\nupstream:\n  uri: \"tcp://cloud:1883\"\n",
+     "snbridge.yaml:3:3: upstream: is set, but mode broker does not use it (the built-in broker "
+     "is the MQTT side); set mode: transparent or aggregating, or remove it"},
+    {"upstream:\n  username: u\n",
+     "snbridge.yaml:2:3: upstream: is set, but mode broker does not use it (the built-in broker "
+     "is the MQTT side); set mode: transparent or aggregating, or remove it"},
+    {"mode: transparent\nbroker:\n  mqtt_listen: [\"127.0.0.1:1883\"]\n",
+     "snbridge.yaml:3:3: broker: is set, but mode transparent has no built-in broker (every "
+     "session is on the upstream broker); set mode: broker or aggregating, or remove it"},
+    {"persistence:\n  path: /nonexistent/dir/state.db\n",
+     R"(snbridge.yaml:2:9: persistence.path: must be a state file snbridge can create or write, )"
+     R"(got "/nonexistent/dir/state.db" (its directory /nonexistent/dir does not exist))"},
+    {"persistence:\n  path: /\n",
+     R"(snbridge.yaml:2:9: persistence.path: must be a state file snbridge can create or write, )"
+     R"(got "/" (is a directory))"},
+    {"persistence:\n  path: /etc/hostname/x.db\n",
+     R"(snbridge.yaml:2:9: persistence.path: must be a state file snbridge can create or write, )"
+     R"(got "/etc/hostname/x.db" (/etc/hostname is not a directory))"},
+    {"log:\n  destinations: [\"file:/nonexistent/snbridge.log\"]\n",
+     "snbridge.yaml:2:17: log.destinations: file:/nonexistent/snbridge.log cannot be opened for "
+     "appending (its directory /nonexistent does not exist)"},
+    {"mode: aggregating\nupstream:\n  tls:\n    ca_file: /etc/hostname\n",
+     R"(snbridge.yaml:4:14: upstream.tls.ca_file: must be a PEM file OpenSSL can read, got )"
+     R"("/etc/hostname" (no PEM certificate in it))"},
+    {"mode: aggregating\nupstream:\n  tls:\n    key_file: /etc/hostname\n",
+     R"(snbridge.yaml:4:15: upstream.tls.key_file: must be a PEM file OpenSSL can read, got )"
+     R"("/etc/hostname" (no PEM private key without a passphrase in it))"},
     // several problems: all of them, in file order
     {"lgo: {}\ngateway:\n  id: 300\n  name: \"\"\nmode: fast\n",
      "snbridge.yaml:1:1: unknown key 'lgo' in the top level (did you mean 'log'?)\n"

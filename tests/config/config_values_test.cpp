@@ -2,6 +2,7 @@
 // every key; "ip:port" parsing.
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -11,6 +12,7 @@
 
 #include "config/address.hpp"
 #include "config/config.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace cfg = snbridge::config;
@@ -199,31 +201,46 @@ TEST_CASE("parse_address") {
     }
 }
 
-TEST_CASE("upstream.tls files: ~ or absent is none, a readable file is kept as given") {
-    const std::string readable = SNB_SOURCE_DIR "/config/snbridge.yaml"; // opened, not parsed
-    const auto set = cfg::load_string(
-        "upstream:\n  tls:\n    ca_file: \"" + readable + "\"\n    cert_file: ~\n", "t.yaml");
+TEST_CASE("upstream.tls files: ~ or absent is none, a PEM certificate is kept as given") {
+    // A real certificate, made here (the loader parses it with OpenSSL).
+    snbridge::test::temp_dir dir;
+    const auto readable = dir.file("ca.crt").string();
+    snbridge::test::process openssl("/usr/bin/openssl",
+                                    {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                                     dir.file("ca.key").string(), "-out", readable, "-days", "1",
+                                     "-subj", "/CN=snbridge-test"});
+    REQUIRE(openssl.wait_exit(std::chrono::seconds(30)) == 0);
+    const auto set = cfg::load_string("mode: aggregating\nupstream:\n  tls:\n    ca_file: \"" +
+                                          readable + "\"\n    cert_file: ~\n    key_file: \"" +
+                                          dir.file("ca.key").string() + "\"\n",
+                                      "t.yaml");
     REQUIRE_MESSAGE(set.has_value(), set.error().message);
     CHECK(set->upstream.tls.ca_file == readable);
     CHECK(set->upstream.tls.cert_file.empty());
-    const auto absent = cfg::load_string("upstream:\n  tls: {}\n", "t.yaml");
+    const auto absent = cfg::load_string("mode: aggregating\nupstream:\n  tls: {}\n", "t.yaml");
     REQUIRE(absent.has_value());
     CHECK(absent->upstream.tls == cfg::defaults().upstream.tls);
 }
 
 TEST_CASE("upstream.topics: absent or ~ is the default, [] bridges nothing, rules as given") {
-    const auto absent = cfg::load_string("upstream: {}\n", "t.yaml");
+    const auto absent = cfg::load_string("mode: aggregating\n"
+                                         "upstream: {}\n",
+                                         "t.yaml");
     REQUIRE(absent.has_value());
     CHECK_FALSE(absent->upstream.topics.has_value());
-    const auto null = cfg::load_string("upstream:\n  topics: ~\n", "t.yaml");
+    const auto null = cfg::load_string("mode: aggregating\n"
+                                       "upstream:\n  topics: ~\n",
+                                       "t.yaml");
     REQUIRE(null.has_value());
     CHECK_FALSE(null->upstream.topics.has_value());
-    const auto none = cfg::load_string("upstream:\n  topics: []\n", "t.yaml");
+    const auto none = cfg::load_string("mode: aggregating\n"
+                                       "upstream:\n  topics: []\n",
+                                       "t.yaml");
     REQUIRE(none.has_value());
     REQUIRE(none->upstream.topics.has_value());
     CHECK(none->upstream.topics->empty());
     const auto rules = cfg::load_string(
-        "upstream:\n  topics:\n"
+        "mode: aggregating\nupstream:\n  topics:\n"
         "    - { pattern: \"sensors/#\" }\n"
         "    - { pattern: \"+/cmd\", direction: both, qos: 2, local_prefix: \"l/\", "
         "remote_prefix: \"r/\" }\n",

@@ -86,13 +86,17 @@ TEST_CASE("the packaged /etc/snbridge/snbridge.yaml (packaging/snbridge.yaml) is
     const auto at = yaml.find("\nuser: snbridge\n");
     REQUIRE(at != std::string::npos);
     yaml.replace(at, 16, "\nuser: nobody\n");
+    // Nor /var/lib/snbridge: the state file's directory must exist (the package makes it).
+    const auto state = yaml.find("/var/lib/snbridge/snbridge.db");
+    REQUIRE(state != std::string::npos);
+    yaml.replace(state, 29, "/tmp/snbridge.db");
     const auto loaded = cfg::load_string(yaml, "snbridge.yaml");
     REQUIRE_MESSAGE(loaded.has_value(), loaded.error().message);
     CHECK(loaded->user == "nobody");
     CHECK(loaded->mode == cfg::gateway_mode::broker);
     CHECK(loaded->mqttsn.listen == cfg::mqttsn_section::default_listen());
     REQUIRE(loaded->persistence.has_value());
-    CHECK(loaded->persistence->path == "/var/lib/snbridge/snbridge.db");
+    CHECK(loaded->persistence->path == "/tmp/snbridge.db");
     CHECK(loaded->broker.mqtt_listen.empty());
     // issue 14: monitoring on loopback only.
     CHECK(loaded->http.listen == std::vector<snbridge::common::net_address>{

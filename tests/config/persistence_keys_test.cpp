@@ -32,7 +32,7 @@ const good_case good_table[] = {
     {"persistence: {}\n", std::nullopt},
     {"persistence:\n  path: ~\n", std::nullopt},
     {"persistence:\n  path: ~\n  sync: normal\n  max_size: 1GB\n", std::nullopt},
-    {"persistence:\n  path: /var/lib/snbridge/snbridge.db\n", at("/var/lib/snbridge/snbridge.db")},
+    {"persistence:\n  path: /tmp/snbridge.db\n", at("/tmp/snbridge.db")},
     {"persistence: {path: state.db}\n", at("state.db")},
     {"persistence:\n  path: s.db\n  sync: full\n", at("s.db")},
     {"persistence:\n  path: s.db\n  sync: normal\n", at("s.db", 0, persist::sync_mode::normal)},
@@ -117,12 +117,12 @@ TEST_CASE("config persistence: each bad value gives one positioned error") {
 }
 
 TEST_CASE("config persistence: store_options carries every key") {
-    const auto loaded = cfg::load_string("persistence:\n  path: /x/s.db\n  sync: normal\n"
+    const auto loaded = cfg::load_string("persistence:\n  path: /tmp/s.db\n  sync: normal\n"
                                          "  on_bad_file: move_aside\n  max_size: 2MB\n",
                                          "t.yaml");
     REQUIRE_MESSAGE(loaded.has_value(), loaded.error().message);
     const auto o = loaded->persistence->store_options();
-    CHECK(o.path == "/x/s.db");
+    CHECK(o.path == "/tmp/s.db");
     CHECK(o.sync == persist::sync_mode::normal);
     CHECK(o.on_bad_file == persist::bad_file_policy::move_aside);
     CHECK(o.max_size_bytes == 2 * mib);
@@ -131,17 +131,17 @@ TEST_CASE("config persistence: store_options carries every key") {
 TEST_CASE("persistence keys: in the remote modes Paho's buffer goes beside the state file unless "
           "upstream.buffer.persistence_dir names another") {
     const auto beside = snbridge::config::load_string(
-        "mode: transparent\npersistence:\n  path: /var/lib/snbridge/state.db\n", "t.yaml");
+        "mode: transparent\npersistence:\n  path: /tmp/state.db\n", "t.yaml");
     REQUIRE(beside.has_value());
-    CHECK(beside->upstream.buffer.persistence_dir == "/var/lib/snbridge/paho");
+    CHECK(beside->upstream.buffer.persistence_dir == "/tmp/paho");
     const auto named = snbridge::config::load_string(
         "mode: aggregating\nupstream:\n  buffer:\n    persistence_dir: /srv/paho\n"
-        "persistence:\n  path: /var/lib/snbridge/state.db\n",
+        "persistence:\n  path: /tmp/state.db\n",
         "a.yaml");
     REQUIRE(named.has_value());
     CHECK(named->upstream.buffer.persistence_dir == "/srv/paho");
-    const auto broker = snbridge::config::load_string(
-        "persistence:\n  path: /var/lib/snbridge/state.db\n", "b.yaml");
+    const auto broker =
+        snbridge::config::load_string("persistence:\n  path: /tmp/state.db\n", "b.yaml");
     REQUIRE(broker.has_value());
     CHECK(broker->upstream.buffer.persistence_dir.empty()); // no Paho in broker mode
 }

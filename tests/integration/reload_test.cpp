@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 
 #include "common/mqttsn/packet.hpp"
+#include "tests/support/mosquitto.hpp"
 #include "tests/support/ports.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/sn_test_helpers.hpp"
@@ -96,6 +97,79 @@ TEST_CASE("reload: SIGHUP applies a changed allow-list and log level without dro
     publish_minus_one("still allowed");
     REQUIRE(still.wait_exit(15s) == std::optional<int>(0));
     CHECK(still.output() == "still allowed\n");
+
+    gw.send_signal(SIGTERM);
+    CHECK(gw.wait_exit(10s) == std::optional<int>(0));
+}
+
+TEST_CASE("reload: SIGHUP applies new MQTT listener users to the next CONNECTs; connected "
+          "clients stay") {
+    test::temp_dir dir;
+    const auto udp = test::free_udp_port(false);
+    const auto tcp = test::free_tcp_port();
+    const auto text = [&](const std::string& user, const std::string& password) {
+        return "mqttsn:\n  listen: [\"127.0.0.1:" + std::to_string(udp) +
+               "\"]\nbroker:\n  mqtt_listen: [\"127.0.0.1:" + std::to_string(tcp) +
+               "\"]\n  mqtt_allow_anonymous: false\n  mqtt_users: [ { username: " + user +
+               ", password: " + password + " } ]\n";
+    };
+    const auto file = dir.write("snbridge.yaml", text("alice", "one"));
+    test::process gw(test::binary_path("gateway/snbridge"), {"-c", file.string()});
+    REQUIRE(gw.wait_for_output(" running", 10s));
+    const auto pub = [&](const std::string& user, const std::string& password) {
+        test::process p("/usr/bin/mosquitto_pub",
+                        {"-h", "127.0.0.1", "-p", std::to_string(tcp), "-u", user, "-P", password,
+                         "-t", "r/u", "-m", "x"});
+        return p.wait_exit(10s);
+    };
+    CHECK(pub("alice", "one") == std::optional<int>(0));
+    CHECK(pub("bob", "two") != std::optional<int>(0));
+    // A subscriber connected as alice stays connected through the reload.
+    test::process sub("/usr/bin/stdbuf",
+                      {"-oL", "/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p",
+                       std::to_string(tcp), "-u", "alice", "-P", "one", "-t", "r/u", "-d"});
+    REQUIRE(sub.wait_for_output("received SUBACK", 10s));
+
+    dir.write("snbridge.yaml", text("bob", "two"));
+    gw.send_signal(SIGHUP);
+    REQUIRE(gw.wait_for_output("broker.mqtt_users and mqtt_allow_anonymous apply to new "
+                               "connections.",
+                               10s));
+    CHECK(gw.count("Reload: broker keys other than") == 0);
+    CHECK(pub("bob", "two") == std::optional<int>(0));
+    CHECK(pub("alice", "one") != std::optional<int>(0));
+    CHECK(sub.wait_for_output("r/u", 10s)); // bob's message reached alice's old session
+    CHECK(sub.running());
+
+    gw.send_signal(SIGTERM);
+    CHECK(gw.wait_exit(10s) == std::optional<int>(0));
+}
+
+TEST_CASE("reload: SIGHUP gives the upstream connection new credentials for its next connect") {
+    test::mosquitto broker({.users = {{"old", "secret-1"}, {"new", "secret-2"}}});
+    test::temp_dir dir;
+    const auto udp = test::free_udp_port(false);
+    const auto text = [&](const std::string& user, const std::string& password) {
+        return "mqttsn:\n  listen: [\"127.0.0.1:" + std::to_string(udp) +
+               "\"]\nmode: aggregating\nupstream:\n  uri: \"" + broker.uri() +
+               "\"\n  reconnect_min: 100ms\n  reconnect_max: 500ms\n  username: " + user +
+               "\n  password: " + password + "\n";
+    };
+    const auto file = dir.write("snbridge.yaml", text("old", "secret-1"));
+    test::process gw(test::binary_path("gateway/snbridge"), {"-c", file.string()});
+    REQUIRE(gw.wait_for_output("Upstream connection: connected to", 10s));
+    CHECK(broker.log().find("u'old'") != std::string::npos);
+
+    dir.write("snbridge.yaml", text("new", "secret-2"));
+    gw.send_signal(SIGHUP);
+    REQUIRE(gw.wait_for_output("the upstream credentials and TLS files apply from the next "
+                               "connect.",
+                               10s));
+    CHECK(gw.count("Reload: upstream keys other than") == 0);
+    // The broker goes away and comes back: the reconnect logs in as the new user.
+    broker.restart();
+    REQUIRE(gw.wait_for_output("Upstream connection: connected to", 20s, 2));
+    CHECK(broker.log().find("u'new'") != std::string::npos);
 
     gw.send_signal(SIGTERM);
     CHECK(gw.wait_exit(10s) == std::optional<int>(0));
