@@ -166,6 +166,21 @@ void apply_overrides(const options& opt, cfg::config& config) {
     }
 }
 
+/// SIGHUP: `next` becomes `running` plus the fields `take` copies from `next` (those that can
+/// change while running); a change elsewhere in the section is named (`what`) and not applied.
+/// Returns whether a field `take` copies changed.
+template <class Section, class Take>
+bool take_reloadable(const char* what, Section& next, const Section& running, Take take) {
+    auto kept = running;
+    take(kept, next);
+    const bool changed = !(kept == running);
+    if (!(kept == next)) {
+        log::warning("Reload: ", what, " changed; they apply after a restart.");
+    }
+    next = std::move(kept);
+    return changed;
+}
+
 /// SIGHUP (issue 13 point 4): re-reads the file and applies what can change while running -
 /// the log settings, timers, limits, predefined topics, the QoS -1 allow-lists, the MQTT
 /// listener's users, the upstream credentials and TLS files - and names each section that
@@ -198,38 +213,22 @@ void reload(const options& opt, cfg::config& running, gw::gateway_core& handler,
                  running.mqttsn.multicast_radius);
     restart_only("mqttsn.rate_limit", next.mqttsn.rate_limit, running.mqttsn.rate_limit);
     restart_only("mode", next.mode, running.mode);
-    // The upstream credentials and TLS files apply at the next (re)connects; the rest of the
-    // section is bound to the connections that exist.
-    const bool credentials_changed = !(next.upstream.username == running.upstream.username &&
-                                       next.upstream.password == running.upstream.password &&
-                                       next.upstream.credentials == running.upstream.credentials &&
-                                       next.upstream.tls == running.upstream.tls);
-    {
-        auto kept = running.upstream;
-        kept.username = next.upstream.username;
-        kept.password = next.upstream.password;
-        kept.credentials = next.upstream.credentials;
-        kept.tls = next.upstream.tls;
-        if (!(kept == next.upstream)) {
-            log::warning("Reload: upstream keys other than username, password, credentials and "
-                         "tls changed; they apply after a restart.");
-        }
-        next.upstream = std::move(kept);
-    }
-    // The MQTT listener's users and anonymous access apply to the next CONNECTs.
-    const bool users_changed =
-        !(next.broker.mqtt_users == running.broker.mqtt_users &&
-          next.broker.mqtt_allow_anonymous == running.broker.mqtt_allow_anonymous);
-    {
-        auto kept = running.broker;
-        kept.mqtt_users = next.broker.mqtt_users;
-        kept.mqtt_allow_anonymous = next.broker.mqtt_allow_anonymous;
-        if (!(kept == next.broker)) {
-            log::warning("Reload: broker keys other than mqtt_users and mqtt_allow_anonymous "
-                         "changed; they apply after a restart.");
-        }
-        next.broker = std::move(kept);
-    }
+    // The upstream credentials and TLS files apply at the next (re)connects, the MQTT
+    // listener's users at the next CONNECTs; the rest of those sections is bound to what runs.
+    const bool credentials_changed = take_reloadable(
+        "upstream keys other than username, password, credentials and tls", next.upstream,
+        running.upstream, [](cfg::upstream_section& to, const cfg::upstream_section& from) {
+            to.username = from.username;
+            to.password = from.password;
+            to.credentials = from.credentials;
+            to.tls = from.tls;
+        });
+    const bool users_changed = take_reloadable(
+        "broker keys other than mqtt_users and mqtt_allow_anonymous", next.broker, running.broker,
+        [](cfg::broker_section& to, const cfg::broker_section& from) {
+            to.mqtt_users = from.mqtt_users;
+            to.mqtt_allow_anonymous = from.mqtt_allow_anonymous;
+        });
     restart_only("http", next.http, running.http);
     restart_only("persistence", next.persistence, running.persistence);
     restart_only("user", next.user, running.user);
