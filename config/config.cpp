@@ -49,8 +49,11 @@ void check_across_sections(section_reader& top, const config& cfg) {
         top.error("upstream", "is set, but mode broker does not use it (the built-in broker is "
                               "the MQTT side); set mode: transparent or aggregating, or remove it");
     }
+    // broker.max_topic_levels bounds topics in every mode (gateway/core_settings).
+    auto broker_part = cfg.broker;
+    broker_part.max_topic_levels = broker_section{}.max_topic_levels;
     if (cfg.mode == gateway_mode::transparent && top.has("broker") &&
-        !(cfg.broker == broker_section{})) {
+        !(broker_part == broker_section{})) {
         top.error("broker", "is set, but mode transparent has no built-in broker (every session "
                             "is on the upstream broker); set mode: broker or aggregating, or "
                             "remove it");

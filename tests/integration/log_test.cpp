@@ -92,7 +92,10 @@ TEST_CASE("log: a file destination that cannot be opened stops the start with on
     const auto code = gw.wait_exit(10s);
     REQUIRE(code.has_value());
     CHECK(*code == 1);
-    CHECK(gw.output().find(
-              "Error: log.destinations: " + (dir.path() / "no-such-dir" / "x.log").string() +
-              ": cannot open the log file: No such file or directory") != std::string::npos);
+    // Found by the loader, with its position (also by --check-config).
+    CHECK(gw.output().find(yaml.string() + ":2:17: log.destinations: file:" +
+                           (dir.path() / "no-such-dir" / "x.log").string() +
+                           " cannot be opened for appending (its directory " +
+                           (dir.path() / "no-such-dir").string() + " does not exist)") !=
+          std::string::npos);
 }
