@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/access_control.hpp"
 #include "common/address_prefix.hpp"
 #include "common/log.hpp"
 #include "common/net_address.hpp"
@@ -202,8 +203,13 @@ struct broker_section {
     std::vector<common::net_address> mqtt_listen;
     /// Accept MQTT clients that send no user name.
     bool mqtt_allow_anonymous = true;
-    /// Users and passwords; a client that sends a user name must match one.
+    /// Users and passwords; a client that sends a user name must match one. A password is
+    /// plain text or a mosquitto_passwd hash ($7$..., $6$...).
     std::vector<broker_user> mqtt_users;
+    /// A Mosquitto password file (mosquitto_passwd: USER:HASH lines); empty: none.
+    std::string mqtt_password_file;
+    /// Its users, read by the loader (and again at every SIGHUP).
+    std::vector<broker_user> mqtt_password_file_users;
     /// MQTT/TCP connections held at once.
     std::uint32_t mqtt_max_connections = 1024;
     /// Largest MQTT packet accepted from a client, in bytes, fixed header included.
@@ -252,6 +258,11 @@ struct qos_minus_one_section {
 
 struct clients_section {
     qos_minus_one_section qos_minus_one;
+    /// ClientIds that may connect (MQTT-SN and MQTT); an entry ending in '*' is a prefix.
+    /// Empty: any ClientId.
+    std::vector<std::string> allowed_client_ids;
+    /// Topic rules (docs/security.md); empty: every client may read and write every topic.
+    std::vector<common::acl_rule> acl;
     bool operator==(const clients_section&) const = default;
 };
 

@@ -1,6 +1,47 @@
+#include <fstream>
+
+#include "common/password_hash.hpp"
+#include "config/files.hpp"
 #include "config/sections.hpp"
 
 namespace snbridge::config {
+
+namespace {
+
+/// The USER:HASH lines of a Mosquitto password file (blank lines and '#' comments skipped);
+/// the error names the file and line.
+common::result<std::vector<broker_user>> read_password_file(const std::string& path) {
+    if (auto why = unreadable(path); !why.empty()) {
+        return common::fail(common::error{"must be a readable password file, got \"" + path +
+                                          "\" (" + why + ")"});
+    }
+    std::ifstream in(path);
+    std::vector<broker_user> users;
+    std::string line;
+    for (std::size_t n = 1; std::getline(in, line); ++n) {
+        if (!line.empty() && line.back() == '\r') {
+            line.pop_back();
+        }
+        if (line.empty() || line.front() == '#') {
+            continue;
+        }
+        const auto colon = line.find(':');
+        const auto where = path + ":" + std::to_string(n) + ": ";
+        if (colon == 0 || colon == std::string::npos) {
+            return common::fail(
+                common::error{"must be a mosquitto_passwd file; " + where + "not USER:HASH"});
+        }
+        auto hash = line.substr(colon + 1);
+        if (auto why = common::hash_problem(hash)) {
+            return common::fail(common::error{"must be a mosquitto_passwd file; " + where + *why +
+                                              " (make it with mosquitto_passwd)"});
+        }
+        users.push_back(broker_user{.username = line.substr(0, colon), .password = hash});
+    }
+    return users;
+}
+
+} // namespace
 
 void parse_broker(section_reader& r, broker_section& out) {
     // Broker core bounds.
@@ -24,6 +65,17 @@ void parse_broker(section_reader& r, broker_section& out) {
         }
         out.mqtt_users.push_back(std::move(u));
     });
+    if (auto v = r.value("mqtt_password_file"); v && !v->is_null()) {
+        if (auto path = v->as_string(1, 4096)) {
+            auto users = read_password_file(*path);
+            if (!users) {
+                v->error(users.error().message);
+            } else {
+                out.mqtt_password_file = std::move(*path);
+                out.mqtt_password_file_users = std::move(*users);
+            }
+        }
+    }
     r.read("mqtt_max_connections", out.mqtt_max_connections, 1u, 1000000u);
     r.read("mqtt_max_packet_size", out.mqtt_max_packet_size, 64u, 268435460u);
     r.read("mqtt_max_inflight", out.mqtt_max_inflight, std::uint16_t{1}, std::uint16_t{65535});

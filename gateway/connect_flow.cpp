@@ -55,6 +55,12 @@ void on_connect(core_context& cx, const endpoint& from, const mqttsn::connect& c
         cx.reply(from, mqttsn::connack{return_code::not_supported}); // spec-decisions rule 13
         return;
     }
+    if (!cx.settings.access.client_allowed(c.client_id)) {
+        // docs/spec-decisions.md rule 20: "not supported" - congestion would make it retry.
+        cx.count_drop(drop_reason::client_id_refused, &from);
+        cx.reply(from, mqttsn::connack{return_code::not_supported});
+        return;
+    }
     session* s = session_for(cx, from, c.client_id);
     if (s == nullptr) {
         return;

@@ -39,6 +39,14 @@ std::string_view to_string(drop_reason r) noexcept {
         return "max_clients";
     case drop_reason::unreachable:
         return "address_taken";
+    case drop_reason::client_id_refused:
+        return "client_id_refused";
+    case drop_reason::acl_register:
+        return "acl_refused_register";
+    case drop_reason::acl_publish:
+        return "acl_refused_publish";
+    case drop_reason::acl_subscribe:
+        return "acl_refused_subscribe";
     case drop_reason::count_:
         break;
     }

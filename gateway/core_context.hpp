@@ -44,6 +44,10 @@ enum class drop_reason : std::uint8_t {
     no_session,           ///< MQTT-side message for a session that no longer exists
     max_clients,          ///< CONNECT refused (CONNACK 0x01): mqttsn.max_clients reached
     unreachable,          ///< for a session whose address another ClientId took (rule 16)
+    client_id_refused,    ///< CONNECT refused (CONNACK 0x03): not in clients.allowed_client_ids
+    acl_register,         ///< REGISTER refused (REGACK 0x03): clients.acl allows no write
+    acl_publish,          ///< PUBLISH refused (PUBACK 0x03, or dropped at QoS 0/−1): no write
+    acl_subscribe,        ///< SUBSCRIBE refused (SUBACK 0x03): clients.acl allows no read
     count_
 };
 

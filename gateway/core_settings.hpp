@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/access_control.hpp"
 #include "common/address_prefix.hpp"
 #include "common/net_address.hpp"
 #include "common/topic.hpp"
@@ -81,6 +82,8 @@ struct core_settings {
     std::vector<common::address_prefix> qos_minus_one_senders;
     /// Topic names a QoS −1 PUBLISH may go to; empty = every predefined topic and short name.
     std::vector<std::string> qos_minus_one_topics;
+    /// `clients.allowed_client_ids` and `clients.acl` (docs/security.md).
+    common::access_control access;
 
     bool operator==(const core_settings&) const = default;
 };

@@ -34,6 +34,7 @@
 #include "common/uv/socket_address.hpp"
 #include "common/uv/timer.hpp"
 #include "config/config.hpp"
+#include "config/warnings.hpp"
 #include "gateway/core_settings.hpp"
 #include "gateway/daemon.hpp"
 #include "gateway/drop_counter.hpp"
@@ -224,9 +225,11 @@ void reload(const options& opt, cfg::config& running, gw::gateway_core& handler,
             to.tls = from.tls;
         });
     const bool users_changed = take_reloadable(
-        "broker keys other than mqtt_users and mqtt_allow_anonymous", next.broker, running.broker,
-        [](cfg::broker_section& to, const cfg::broker_section& from) {
+        "broker keys other than mqtt_users, mqtt_password_file and mqtt_allow_anonymous",
+        next.broker, running.broker, [](cfg::broker_section& to, const cfg::broker_section& from) {
             to.mqtt_users = from.mqtt_users;
+            to.mqtt_password_file = from.mqtt_password_file;
+            to.mqtt_password_file_users = from.mqtt_password_file_users;
             to.mqtt_allow_anonymous = from.mqtt_allow_anonymous;
         });
     restart_only("http", next.http, running.http);
@@ -251,10 +254,11 @@ void reload(const options& opt, cfg::config& running, gw::gateway_core& handler,
         snbridge::bridge::reload_upstream_credentials(side, next);
         log::notice("Reload: the upstream credentials and TLS files apply from the next connect.");
     }
-    if (users_changed && listener != nullptr) {
-        listener->reload_users(snbridge::bridge::local::mqtt_settings_from(next.broker));
-        log::notice("Reload: broker.mqtt_users and mqtt_allow_anonymous apply to new "
-                    "connections.");
+    if (listener != nullptr && (users_changed || !(next.clients == running.clients))) {
+        listener->reload_users(
+            snbridge::bridge::local::mqtt_settings_from(next.broker, next.clients));
+        log::notice("Reload: the MQTT listener's users apply to new connections, its access "
+                    "rules from now on.");
     }
     running = std::move(next);
 }
@@ -337,6 +341,9 @@ int run(const options& opt, cfg::config config) {
     }
     gw::packet_log::set_enabled(config.log.verbose);
     snbridge::bridge::local::mqtt_log::set_enabled(config.log.verbose);
+    for (const auto& line : cfg::exposure_warnings(config)) {
+        log::warning("Warning: ", line, ".");
+    }
 
     uv::loop loop;
     // docs/monitoring.md: every layer counts into this one registry; /metrics, $SYS, the
@@ -383,7 +390,8 @@ int run(const options& opt, cfg::config config) {
     std::unique_ptr<snbridge::bridge::local::mqtt_listener> mqtt_listener;
     if (broker && !config.broker.mqtt_listen.empty()) {
         auto started = snbridge::bridge::local::mqtt_listener::start(
-            loop, broker, snbridge::bridge::local::mqtt_settings_from(config.broker));
+            loop, broker,
+            snbridge::bridge::local::mqtt_settings_from(config.broker, config.clients));
         if (!started) {
             print_errors(started.error().message, true);
             return 1;
@@ -592,6 +600,9 @@ int main(int argc, char** argv) {
     auto config = std::move(*loaded);
     apply_overrides(*opt, config);
     if (opt->check_config) {
+        for (const auto& line : cfg::exposure_warnings(config)) {
+            std::printf("Warning: %s.\n", line.c_str());
+        }
         if (opt->config_file) {
             std::printf("Config %s is valid.\n", opt->config_file->c_str());
         } else {

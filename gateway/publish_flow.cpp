@@ -83,6 +83,15 @@ void on_publish(core_context& cx, session& s, mqttsn::publish& p) {
         return;
     }
     const std::uint8_t q = qos_number(p.flag.qos_level);
+    if (!cx.settings.access.open() && !cx.settings.access.may_write(s.client_id, {}, topic)) {
+        // docs/spec-decisions.md rule 20: refused with "not supported" (a QoS 0 one is only
+        // counted: nothing answers it).
+        cx.count_drop(drop_reason::acl_publish, &s.peer);
+        if (q > 0) {
+            cx.send(s, mqttsn::puback{p.topic_id, p.msg_id, return_code::not_supported});
+        }
+        return;
+    }
     if (q == 2 && std::find(s.qos2_received.begin(), s.qos2_received.end(), p.msg_id) !=
                       s.qos2_received.end()) {
         cx.send(s, mqttsn::pubrec{p.msg_id}); // a duplicate we own already: publish nothing
@@ -131,6 +140,13 @@ void on_publish_minus_one(core_context& cx, const endpoint& from, mqttsn::publis
         (!allowed.empty() && std::find(allowed.begin(), allowed.end(), topic) == allowed.end())) {
         cx.count_drop(drop_reason::qos_minus_one_topic, &from);
         return;
+    }
+    if (!cx.settings.access.open()) {
+        const session* s = cx.sessions.find(from);
+        if (!cx.settings.access.may_write(s != nullptr ? s->client_id : "", {}, topic)) {
+            cx.count_drop(drop_reason::acl_publish, &from);
+            return;
+        }
     }
     ++cx.metrics.messages_in[0];
     cx.side.publish_connectionless(to_mqtt(cx, topic, p, 0));

@@ -14,6 +14,13 @@ void on_register(core_context& cx, session& s, const mqttsn::register_& r) {
         cx.send(s, mqttsn::regack{0, r.msg_id, return_code::invalid_topic_id});
         return;
     }
+    // A client registers a name to publish to it (§6.5): one it may not write is refused
+    // (docs/spec-decisions.md rule 20).
+    if (!cx.settings.access.may_write(s.client_id, {}, r.topic_name)) {
+        cx.count_drop(drop_reason::acl_register, &s.peer);
+        cx.send(s, mqttsn::regack{0, r.msg_id, return_code::not_supported});
+        return;
+    }
     auto* e = s.topics.assign(r.topic_name, cx.settings.max_topics_per_client);
     if (e == nullptr) {
         cx.send(s, mqttsn::regack{0, r.msg_id, return_code::congestion});

@@ -78,6 +78,12 @@ void on_subscribe(core_context& cx, session& s, const mqttsn::subscribe& r) {
         cx.send(s, refuse);
         return;
     }
+    if (!cx.settings.access.may_read(s.client_id, {}, w.filter)) {
+        cx.count_drop(drop_reason::acl_subscribe, &s.peer); // docs/spec-decisions.md rule 20
+        refuse.rc = return_code::not_supported;
+        cx.send(s, refuse);
+        return;
+    }
     const std::uint32_t token = cx.take_token();
     s.pending.emplace_back(pending_subscribe{token, r.msg_id, w.topic_id, w.names_one_topic});
     cx.side.subscribe(s.id, std::string(w.filter), qos_number(r.flag.qos_level), token);

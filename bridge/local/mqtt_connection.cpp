@@ -9,6 +9,7 @@
 #include "common/custody_queue.hpp"
 #include "common/log.hpp"
 #include "common/mqtt/framer.hpp"
+#include "common/password_hash.hpp"
 
 namespace snbridge::bridge::local {
 
@@ -84,6 +85,10 @@ mqtt_connection_stats::mqtt_connection_stats(common::metrics::registry& r) {
                      "Wills and retained messages an MQTT client's full queue could not take.");
     paused = r.counter_of("snbridge_mqtt_publishers_paused_total",
                           "Times an MQTT publisher was not read: a subscriber had no room.");
+    acl_refused = r.counter_of("snbridge_mqtt_acl_refused_total",
+                               "CONNECTs (CONNACK 5), PUBLISHes (dropped) and subscriptions "
+                               "(0x80) of MQTT clients refused by clients.allowed_client_ids or "
+                               "clients.acl.");
     stuck = r.counter_of("snbridge_mqtt_stuck_consumers_total",
                          "MQTT clients disconnected: their queue stayed full past "
                          "broker.stuck_consumer_timeout.");
@@ -368,7 +373,8 @@ void mqtt_connection::handle_connect(mqtt::connect&& c, clock::time_point now) {
     if (c.username) {
         const auto it = std::find_if(settings_.users.begin(), settings_.users.end(),
                                      [&](const mqtt_user& u) { return u.username == *c.username; });
-        if (it == settings_.users.end() || it->password != c.password.value_or("")) {
+        if (it == settings_.users.end() ||
+            !common::password_matches(it->password, c.password.value_or(""))) {
             refuse(mqtt::connack_code::bad_username_or_password);
             return;
         }
@@ -376,6 +382,13 @@ void mqtt_connection::handle_connect(mqtt::connect&& c, clock::time_point now) {
         refuse(mqtt::connack_code::not_authorized);
         return;
     }
+    // docs/security.md: clients.allowed_client_ids (as Mosquitto's clientid_prefixes: 5).
+    if (!settings_.access.client_allowed(c.client_id)) {
+        ++stats_.acl_refused;
+        refuse(mqtt::connack_code::not_authorized);
+        return;
+    }
+    username_ = c.username.value_or("");
     std::optional<common::will_message> will;
     if (c.will) {
         will = common::will_message{.topic = std::move(c.will->topic),
@@ -435,6 +448,23 @@ bool mqtt_connection::handle_publish(mqtt::publish&& p) {
     }
     const auto qos = p.qos;
     const auto id = p.packet_id;
+    if (!settings_.access.open() && !settings_.access.may_write(client_id_, username_, p.topic)) {
+        // As Mosquitto: MQTT 3.1.1 has no refusal of a PUBLISH; it is acknowledged and
+        // dropped, counted, and said once per connection.
+        ++stats_.acl_refused;
+        if (!acl_logged_) {
+            acl_logged_ = true;
+            common::log::warning("Client ", client_id_, ": PUBLISH to '", p.topic,
+                                 "' refused by clients.acl (dropped; further ones only counted).");
+        }
+        if (qos == 1) {
+            send(mqtt::puback{id});
+        } else if (qos == 2) {
+            session_->awaiting_pubrel.insert(id);
+            send(mqtt::pubrec{id});
+        }
+        return true;
+    }
     common::mqtt_message msg{.topic = std::move(p.topic),
                              .payload = std::move(p.payload),
                              .qos = qos,
@@ -469,6 +499,14 @@ void mqtt_connection::handle_subscribe(const mqtt::subscribe& s) {
     std::vector<std::optional<std::uint8_t>> granted;
     granted.reserve(s.subscriptions.size());
     for (const auto& sub : s.subscriptions) {
+        if (!settings_.access.may_read(client_id_, username_, sub.filter)) {
+            ++stats_.acl_refused; // §3.9.3: 0x80 for this filter
+            common::log::notice("Client ", client_id_, ": SUBSCRIBE to '", sub.filter,
+                                "' refused by clients.acl.");
+            granted.emplace_back(std::nullopt);
+            ack.return_codes.push_back(mqtt::suback_failure);
+            continue;
+        }
         granted.push_back(core_.subscribe(conn_, sub.filter, sub.qos));
         ack.return_codes.push_back(granted.back() ? *granted.back() : mqtt::suback_failure);
     }

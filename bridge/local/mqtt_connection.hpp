@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bridge/local/broker_core.hpp"
+#include "common/access_control.hpp"
 #include "common/mqtt/packet.hpp"
 #include "common/net_address.hpp"
 
@@ -24,6 +25,7 @@ namespace snbridge::bridge::local {
 /// A user allowed to connect (config `broker.mqtt_users`).
 struct mqtt_user {
     std::string username;
+    /// Plain text, or a mosquitto_passwd hash ($7$ or $6$, common/password_hash.hpp).
     std::string password;
     bool operator==(const mqtt_user&) const = default;
 };
@@ -48,6 +50,8 @@ struct mqtt_settings {
     /// persistent session while offline, in addition to the broker's offline queue).
     /// Overflow drops the newest QoS 1/2 message and counts it.
     std::size_t max_queued = 1000;
+    /// `clients.allowed_client_ids` and `clients.acl` (docs/security.md).
+    common::access_control access{};
     /// Time a new connection has to send CONNECT.
     std::chrono::milliseconds connect_timeout{10'000};
     /// Longest client identifier accepted (CONNACK 0x02 above it).
@@ -92,6 +96,7 @@ struct mqtt_connection_stats {
     common::metrics::counter dropped_queue_full; ///< QoS 1/2 dropped: max_queued reached
     common::metrics::counter paused;             ///< times reading stopped: PUBLISH refused
     common::metrics::counter stuck;              ///< disconnected: queue full past the timeout
+    common::metrics::counter acl_refused;        ///< CONNECT, PUBLISH or filter refused
 };
 
 class mqtt_connection final : public subscriber {
@@ -190,6 +195,8 @@ private:
     std::shared_ptr<session_state> session_;
     mqtt_connection_stats stats_{core_.metrics()};
     bool drop_logged_ = false; ///< the first dropped message of this connection was logged
+    bool acl_logged_ = false;  ///< the first PUBLISH refused by the ACL was logged
+    std::string username_;     ///< of the CONNECT (empty: none), for %u in clients.acl
     bool paused_ = false;           ///< reading stopped; in_ starts with the refused PUBLISH
     bool resume_requested_ = false; ///< request_resume() made, resume_reading() not yet
     /// The queue became full inside deliver() (no clock there): on_tick() starts full_since_.

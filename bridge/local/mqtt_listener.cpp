@@ -63,6 +63,13 @@ struct mqtt_listener::entry final : mqtt_transport {
     }
 };
 
+mqtt_settings mqtt_settings_from(const config::broker_section& broker,
+                                 const config::clients_section& clients) {
+    auto s = mqtt_settings_from(broker);
+    s.access = common::access_control(clients.allowed_client_ids, clients.acl);
+    return s;
+}
+
 mqtt_listener_stats::mqtt_listener_stats(common::metrics::registry& r) {
     const auto connections = [&r](std::string_view event) {
         return r.counter_of(
@@ -84,6 +91,9 @@ mqtt_settings mqtt_settings_from(const config::broker_section& b) {
     s.listen = b.mqtt_listen;
     s.allow_anonymous = b.mqtt_allow_anonymous;
     for (const auto& u : b.mqtt_users) {
+        s.users.push_back(mqtt_user{.username = u.username, .password = u.password});
+    }
+    for (const auto& u : b.mqtt_password_file_users) {
         s.users.push_back(mqtt_user{.username = u.username, .password = u.password});
     }
     s.max_connections = b.mqtt_max_connections;

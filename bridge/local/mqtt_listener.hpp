@@ -28,12 +28,16 @@
 
 namespace snbridge::config {
 struct broker_section;
+struct clients_section;
 }
 
 namespace snbridge::bridge::local {
 
 /// The listener settings from the `broker:` section of the config.
 [[nodiscard]] mqtt_settings mqtt_settings_from(const config::broker_section& broker);
+/// The same with the access control of `clients:` (docs/security.md).
+[[nodiscard]] mqtt_settings mqtt_settings_from(const config::broker_section& broker,
+                                               const config::clients_section& clients);
 
 /// The listener's counters, cells of the broker's metrics registry. Monotonic.
 struct mqtt_listener_stats {
@@ -57,10 +61,11 @@ public:
     mqtt_listener& operator=(const mqtt_listener&) = delete;
 
     /// SIGHUP (issue 13 point 4): the users and anonymous access for the CONNECTs from now
-    /// on (connected clients stay).
+    /// on (connected clients stay), and the access rules for every packet from now on.
     void reload_users(const mqtt_settings& next) {
         settings_.users = next.users;
         settings_.allow_anonymous = next.allow_anonymous;
+        settings_.access = next.access;
     }
     /// Stops listening and closes every connection; sessions are detached from the core with
     /// close_reason::shutdown (wills discarded, persistent sessions kept). Idempotent.

@@ -37,16 +37,16 @@ std::vector<std::string> received_lines(std::string_view client, const mqtt::pac
             if constexpr (std::is_same_v<T, mqtt::publish>) {
                 out.push_back(cat("Received PUBLISH from ", client, " ", publish_fields(pkt)));
             } else if constexpr (std::is_same_v<T, mqtt::puback>) {
-                out.push_back(cat("Received PUBACK from ", client, " (Mid: ", pkt.packet_id,
-                                  ", RC:0)"));
+                out.push_back(
+                    cat("Received PUBACK from ", client, " (Mid: ", pkt.packet_id, ", RC:0)"));
             } else if constexpr (std::is_same_v<T, mqtt::pubrec>) {
-                out.push_back(cat("Received PUBREC from ", client, " (Mid: ", pkt.packet_id,
-                                  ", RC:0)"));
+                out.push_back(
+                    cat("Received PUBREC from ", client, " (Mid: ", pkt.packet_id, ", RC:0)"));
             } else if constexpr (std::is_same_v<T, mqtt::pubrel>) {
                 out.push_back(cat("Received PUBREL from ", client, " (Mid: ", pkt.packet_id, ")"));
             } else if constexpr (std::is_same_v<T, mqtt::pubcomp>) {
-                out.push_back(cat("Received PUBCOMP from ", client, " (Mid: ", pkt.packet_id,
-                                  ", RC:0)"));
+                out.push_back(
+                    cat("Received PUBCOMP from ", client, " (Mid: ", pkt.packet_id, ", RC:0)"));
             } else if constexpr (std::is_same_v<T, mqtt::subscribe>) {
                 out.push_back(cat("Received SUBSCRIBE from ", client));
                 for (const auto& s : pkt.subscriptions) {

@@ -171,6 +171,20 @@ const bad_case bad_table[] = {
     {"mode: aggregating\nupstream:\n  tls:\n    key_file: /etc/hostname\n",
      R"(snbridge.yaml:4:15: upstream.tls.key_file: must be a PEM file OpenSSL can read, got )"
      R"("/etc/hostname" (no PEM private key without a passphrase in it))"},
+    {"broker:\n  mqtt_password_file: /nonexistent/passwd\n",
+     R"(snbridge.yaml:2:23: broker.mqtt_password_file: must be a readable password file, got )"
+     R"("/nonexistent/passwd" (No such file or directory))"},
+    {"broker:\n  mqtt_password_file: /etc/hostname\n",
+     "snbridge.yaml:2:23: broker.mqtt_password_file: must be a mosquitto_passwd file; "
+     "/etc/hostname:1: not USER:HASH"},
+    {"clients:\n  acl:\n    - { access: read }\n",
+     "snbridge.yaml:3:7: clients.acl[0].topic: is required (a topic filter, %c for the "
+     "ClientId, %u for the user, e.g. \"sensors/%c/#\")"},
+    {"clients:\n  acl:\n    - { topic: \"a/#/b\" }\n",
+     "snbridge.yaml:3:16: clients.acl[0].topic: must be a valid topic filter ('+' and '#' only "
+     "as whole levels, '#' last)"},
+    {"clients:\n  acl:\n    - { topic: a, access: all }\n",
+     R"(snbridge.yaml:3:27: clients.acl[0].access: must be one of read, write, readwrite, got "all")"},
     // several problems: all of them, in file order
     {"lgo: {}\ngateway:\n  id: 300\n  name: \"\"\nmode: fast\n",
      "snbridge.yaml:1:1: unknown key 'lgo' in the top level (did you mean 'log'?)\n"

@@ -7,6 +7,7 @@
 #include <memory>
 #include <netinet/in.h>
 #include <poll.h>
+#include <regex>
 #include <signal.h>
 #include <string>
 #include <sys/socket.h>
@@ -427,4 +428,39 @@ TEST_CASE_FIXTURE(snbridge_fixture, "mqtt listener: a subscriber that does not a
     CHECK(gateway->wait_for_output("stuck consumer", 5s));
     CHECK(sn->publish(tools::topic_ref::normal("bp/t"), payload, tools::sn::qos::one));
     (void)sn->disconnect();
+}
+
+TEST_CASE("mqtt listener: a mosquitto_passwd file and clients.acl, with real mosquitto clients") {
+    snbridge_fixture f;
+    // The password file as Mosquitto's own tool writes it.
+    const auto passwd = f.dir.file("passwd");
+    test::process make("/usr/bin/mosquitto_passwd",
+                       {"-c", "-b", passwd.string(), "dash", "pa55word"});
+    REQUIRE(make.wait_exit(10s) == 0);
+    f.start("  mqtt_allow_anonymous: false\n  mqtt_password_file: \"" + passwd.string() +
+            "\"\nclients:\n  allowed_client_ids: [\"dash-*\", \"pusher\"]\n  acl:\n"
+            "    - { user: dash, topic: \"site/#\", access: read }\n"
+            "    - { client_id: pusher, topic: \"site/%c/#\", access: write }\n");
+    // Wrong password: CONNACK 4 (mosquitto_pub exits non-zero).
+    std::string out;
+    CHECK(f.pub({"-i", "pusher", "-u", "dash", "-P", "wrong", "-t", "site/pusher/t", "-m", "x"},
+                &out) != 0);
+    // A ClientId outside the allow-list: CONNACK 5.
+    CHECK(f.pub({"-i", "stranger", "-u", "dash", "-P", "pa55word", "-t", "site/x", "-m", "x"},
+                &out) != 0);
+    // Allowed to read site/#, but not to subscribe to everything.
+    auto sub = f.sub({"-i", "dash-1", "-u", "dash", "-P", "pa55word", "-t", "site/#", "-t", "#",
+                      "-q", "1", "-v"});
+    CHECK(sub->wait_for_output(std::regex("Subscribed \\(mid: [0-9]+\\): 1, 128"), 10s));
+    // pusher may write only under site/pusher/: its other PUBLISH is acked and dropped.
+    CHECK(f.pub({"-i", "pusher", "-u", "dash", "-P", "pa55word", "-t", "site/other/t", "-m", "no",
+                 "-q", "1"}) == 0);
+    CHECK(f.pub({"-i", "pusher", "-u", "dash", "-P", "pa55word", "-t", "site/pusher/t", "-m", "yes",
+                 "-q", "1"}) == 0);
+    CHECK(sub->wait_for_output("site/pusher/t yes\n", 10s));
+    CHECK(sub->output().find("site/other/t") == std::string::npos);
+    CHECK(f.gateway->wait_for_output(
+        "Client pusher: PUBLISH to 'site/other/t' refused by clients.acl", 10s));
+    CHECK(
+        f.gateway->wait_for_output("Client dash-1: SUBSCRIBE to '#' refused by clients.acl", 10s));
 }
