@@ -202,7 +202,8 @@ double registry::total(std::string_view name) const {
 
 std::vector<sample> registry::samples() const {
     std::vector<sample> out;
-    for (const auto& [name, f] : families_) {
+    for (const auto& [family_name, f] : families_) {
+        const std::string& name = family_name; // a lambda below uses it (clang 14)
         if (f.k == kind::histogram) {
             for (const auto& [text, index] : f.series) {
                 const auto& c = histograms_[index];
@@ -219,7 +220,8 @@ std::vector<sample> registry::samples() const {
 std::string registry::prometheus_text() const {
     std::string out;
     out.reserve(families_.size() * 160);
-    for (const auto& [name, f] : families_) {
+    for (const auto& [family_name, f] : families_) {
+        const std::string& name = family_name; // a lambda below uses it (clang 14)
         std::string body;
         if (f.k == kind::histogram) {
             for (const auto& [text, index] : f.series) {
