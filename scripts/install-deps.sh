@@ -35,7 +35,7 @@ if ! command -v npm >/dev/null; then
 fi
 # The browser test's driver (tests/browser/status_page.cjs), outside the source tree; an exact
 # version, and no lock file.
-playwright_version=1.65.1
+playwright_version=1.61.1  # the last one that runs on Debian 12's Node.js 18
 npm_prefix="$(cd "$(dirname "$0")/.." && pwd)/build/npm"
 if [ "$(node -p "try { require('$npm_prefix/node_modules/playwright-core/package.json').version } catch (e) { '' }")" != "$playwright_version" ]; then
   echo "install-deps: installing playwright-core $playwright_version into $npm_prefix"
