@@ -218,6 +218,17 @@ struct broker_section {
     std::uint16_t mqtt_max_inflight = 20;
     /// Outgoing messages waiting for an in-flight slot per MQTT client.
     std::uint32_t mqtt_max_queued = 1000;
+    /// TCP addresses of the MQTT listener with TLS (`mqtt_tls`); empty: none.
+    std::vector<common::net_address> mqtt_tls_listen;
+    /// Its certificate and key (PEM); ca_file: the CA of client certificates (empty: none
+    /// asked for); require_certificate: refuse a client without one.
+    struct tls_files {
+        std::string cert_file;
+        std::string key_file;
+        std::string ca_file;
+        bool require_certificate = false;
+        bool operator==(const tls_files&) const = default;
+    } mqtt_tls;
     /// Time a new TCP connection has to send CONNECT.
     std::chrono::milliseconds mqtt_connect_timeout{10000};
     /// Longest MQTT client identifier accepted.

@@ -12,8 +12,8 @@ namespace {
 /// the error names the file and line.
 common::result<std::vector<broker_user>> read_password_file(const std::string& path) {
     if (auto why = unreadable(path); !why.empty()) {
-        return common::fail(common::error{"must be a readable password file, got \"" + path +
-                                          "\" (" + why + ")"});
+        return common::fail(
+            common::error{"must be a readable password file, got \"" + path + "\" (" + why + ")"});
     }
     std::ifstream in(path);
     std::vector<broker_user> users;
@@ -76,6 +76,21 @@ void parse_broker(section_reader& r, broker_section& out) {
             }
         }
     }
+    r.read("mqtt_tls_listen", out.mqtt_tls_listen, 0, 16);
+    r.section("mqtt_tls", [&](section_reader& t) {
+        read_pem_file(t, "cert_file", out.mqtt_tls.cert_file, "when there is no mqtt_tls_listen");
+        read_pem_file(t, "key_file", out.mqtt_tls.key_file, "when there is no mqtt_tls_listen");
+        read_pem_file(t, "ca_file", out.mqtt_tls.ca_file, "to ask for no client certificates");
+        t.read("require_certificate", out.mqtt_tls.require_certificate);
+        if (!out.mqtt_tls_listen.empty() &&
+            (out.mqtt_tls.cert_file.empty() || out.mqtt_tls.key_file.empty())) {
+            t.error(out.mqtt_tls.cert_file.empty() ? "cert_file" : "key_file",
+                    "is required with broker.mqtt_tls_listen (PEM)");
+        }
+        if (out.mqtt_tls.require_certificate && out.mqtt_tls.ca_file.empty()) {
+            t.error("ca_file", "is required with require_certificate: true");
+        }
+    });
     r.read("mqtt_max_connections", out.mqtt_max_connections, 1u, 1000000u);
     r.read("mqtt_max_packet_size", out.mqtt_max_packet_size, 64u, 268435460u);
     r.read("mqtt_max_inflight", out.mqtt_max_inflight, std::uint16_t{1}, std::uint16_t{65535});

@@ -21,35 +21,6 @@ bool known_scheme(const std::string& uri) {
     return false;
 }
 
-/// A PEM file of upstream.tls: null (~) or absent means none; "" is a mistake (it used to mean
-/// none, and made the error lines blame a key that was not in use).
-void read_pem_file(section_reader& t, std::string_view key, std::string& out,
-                   std::string_view when_absent) {
-    auto v = t.value(key);
-    if (!v || v->is_null()) {
-        return;
-    }
-    auto path = v->as_string(0, 4096);
-    if (!path) {
-        return;
-    }
-    if (path->empty()) {
-        v->error("must be the path of a PEM file, got \"\" (leave " + std::string(key) +
-                 " out or set it to ~ " + std::string(when_absent) + ")");
-        return;
-    }
-    if (auto why = unreadable(*path); !why.empty()) {
-        v->error("must be a readable PEM file, got \"" + *path + "\" (" + why + ")");
-        return;
-    }
-    const auto kind = key == "key_file" ? pem_kind::private_key : pem_kind::certificates;
-    if (auto why = pem_problem(*path, kind); !why.empty()) {
-        v->error("must be a PEM file OpenSSL can read, got \"" + *path + "\" (" + why + ")");
-        return;
-    }
-    out = std::move(*path);
-}
-
 /// A topic prefix of upstream.topics: a topic name fragment, no wildcards.
 void read_prefix(section_reader& item, std::string_view key, std::string& out) {
     if (item.read(key, out, 0, 65535) &&
@@ -87,6 +58,33 @@ void read_topics(section_reader& r, std::optional<std::vector<upstream_topic>>& 
 }
 
 } // namespace
+
+void read_pem_file(section_reader& t, std::string_view key, std::string& out,
+                   std::string_view when_absent) {
+    auto v = t.value(key);
+    if (!v || v->is_null()) {
+        return;
+    }
+    auto path = v->as_string(0, 4096);
+    if (!path) {
+        return;
+    }
+    if (path->empty()) {
+        v->error("must be the path of a PEM file, got \"\" (leave " + std::string(key) +
+                 " out or set it to ~ " + std::string(when_absent) + ")");
+        return;
+    }
+    if (auto why = unreadable(*path); !why.empty()) {
+        v->error("must be a readable PEM file, got \"" + *path + "\" (" + why + ")");
+        return;
+    }
+    const auto kind = key == "key_file" ? pem_kind::private_key : pem_kind::certificates;
+    if (auto why = pem_problem(*path, kind); !why.empty()) {
+        v->error("must be a PEM file OpenSSL can read, got \"" + *path + "\" (" + why + ")");
+        return;
+    }
+    out = std::move(*path);
+}
 
 void parse_upstream(section_reader& r, upstream_section& out) {
     if (r.read("uri", out.uri, 1, 1024) && !known_scheme(out.uri)) {

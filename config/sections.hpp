@@ -23,6 +23,12 @@ void parse_http(section_reader& r, http_section& out);
 /// The top-level `user:` key (read from the top-level reader): a user name that must exist.
 void parse_user(section_reader& top, std::string& out);
 
+/// A PEM file key (upstream.tls, broker.mqtt_tls): null (~) or absent means none; "" is a
+/// mistake; the file must open and OpenSSL must read a certificate (a private key for a key
+/// named key_file) from it. In config/section_upstream.cpp.
+void read_pem_file(section_reader& t, std::string_view key, std::string& out,
+                   std::string_view when_absent);
+
 /// Checks that need more than one section (e.g. a mode that needs an upstream), after all
 /// sections are read. In config/config.cpp.
 void check_across_sections(section_reader& top, const config& cfg);

@@ -19,6 +19,7 @@
 #include "common/access_control.hpp"
 #include "common/mqtt/packet.hpp"
 #include "common/net_address.hpp"
+#include "common/tls/tls_session.hpp"
 
 namespace snbridge::bridge::local {
 
@@ -35,6 +36,9 @@ struct mqtt_user {
 struct mqtt_settings {
     /// TCP addresses to listen on; empty: no listener.
     std::vector<common::net_address> listen{};
+    /// TCP addresses with TLS (`tls`); empty: none.
+    std::vector<common::net_address> tls_listen{};
+    common::tls::server_options tls{};
     /// Accept a CONNECT without a user name.
     bool allow_anonymous = true;
     /// Users with passwords; a CONNECT with a user name must match one (else CONNACK 0x04).
@@ -145,6 +149,7 @@ public:
     [[nodiscard]] state current_state() const noexcept { return state_; }
     [[nodiscard]] const std::string& client_id() const noexcept { return client_id_; }
     [[nodiscard]] const mqtt_connection_stats& stats() const noexcept { return stats_; }
+    [[nodiscard]] const common::net_address& peer() const noexcept { return peer_; }
     /// Outgoing QoS 1/2 messages awaiting acknowledgement / waiting for a slot.
     [[nodiscard]] std::size_t inflight() const noexcept;
     [[nodiscard]] std::size_t queued() const noexcept;
@@ -194,9 +199,9 @@ private:
     common::close_reason reason_ = common::close_reason::lost;
     std::shared_ptr<session_state> session_;
     mqtt_connection_stats stats_{core_.metrics()};
-    bool drop_logged_ = false; ///< the first dropped message of this connection was logged
-    bool acl_logged_ = false;  ///< the first PUBLISH refused by the ACL was logged
-    std::string username_;     ///< of the CONNECT (empty: none), for %u in clients.acl
+    bool drop_logged_ = false;      ///< the first dropped message of this connection was logged
+    bool acl_logged_ = false;       ///< the first PUBLISH refused by the ACL was logged
+    std::string username_;          ///< of the CONNECT (empty: none), for %u in clients.acl
     bool paused_ = false;           ///< reading stopped; in_ starts with the refused PUBLISH
     bool resume_requested_ = false; ///< request_resume() made, resume_reading() not yet
     /// The queue became full inside deliver() (no clock there): on_tick() starts full_since_.

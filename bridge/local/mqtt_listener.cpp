@@ -24,6 +24,8 @@ struct mqtt_listener::entry final : mqtt_transport {
     std::uint64_t id = 0;
     std::unique_ptr<common::uv::tcp_stream> stream;
     std::unique_ptr<mqtt_connection> conn;
+    /// broker.mqtt_tls_listen: what goes over the stream is TLS (nullptr: plain TCP).
+    std::unique_ptr<common::tls::session> tls;
     bool closing = false;
     bool ended = false;          ///< the stream is finished (end callback or closed)
     bool resume_pending = false; ///< conn asked request_resume()
@@ -45,7 +47,15 @@ struct mqtt_listener::entry final : mqtt_transport {
             held.insert(held.end(), bytes.begin(), bytes.end());
             return true;
         }
-        return stream->write(bytes) == 0;
+        return transmit(bytes);
+    }
+    /// `bytes` to the client: as they are, or as TLS records.
+    bool transmit(std::span<const std::uint8_t> bytes) {
+        if (!tls) {
+            return stream->write(bytes) == 0;
+        }
+        std::vector<std::uint8_t> records;
+        return tls->write(bytes, records) && stream->write(records) == 0;
     }
     void close(bool flush) override {
         if (!held.empty()) {
@@ -89,6 +99,11 @@ mqtt_listener_stats::mqtt_listener_stats(common::metrics::registry& r) {
 mqtt_settings mqtt_settings_from(const config::broker_section& b) {
     mqtt_settings s;
     s.listen = b.mqtt_listen;
+    s.tls_listen = b.mqtt_tls_listen;
+    s.tls = {.cert_file = b.mqtt_tls.cert_file,
+             .key_file = b.mqtt_tls.key_file,
+             .ca_file = b.mqtt_tls.ca_file,
+             .require_certificate = b.mqtt_tls.require_certificate};
     s.allow_anonymous = b.mqtt_allow_anonymous;
     for (const auto& u : b.mqtt_users) {
         s.users.push_back(mqtt_user{.username = u.username, .password = u.password});
@@ -120,12 +135,28 @@ mqtt_listener::start(common::uv::loop& loop, std::shared_ptr<broker_core> core,
                      mqtt_settings settings) {
     auto self =
         std::make_unique<mqtt_listener>(private_tag{}, loop, std::move(core), std::move(settings));
-    for (const auto& address : self->settings_.listen) {
+    if (!self->settings_.tls_listen.empty()) {
+        auto ctx = common::tls::server_context::create(self->settings_.tls);
+        if (!ctx) {
+            return common::fail(common::error{"broker.mqtt_tls: " + ctx.error().message});
+        }
+        self->tls_ctx_ = std::move(*ctx);
+    }
+    std::vector<std::pair<common::net_address, bool>> all;
+    for (const auto& a : self->settings_.listen) {
+        all.emplace_back(a, false);
+    }
+    for (const auto& a : self->settings_.tls_listen) {
+        all.emplace_back(a, true);
+    }
+    for (const auto& [address, secure] : all) {
         auto server = std::make_unique<common::uv::tcp_server>(loop);
         auto* raw = self.get();
         auto ok = server->listen(
             address,
-            [raw](std::unique_ptr<common::uv::tcp_stream> s) { raw->on_accept(std::move(s)); },
+            [raw, tls = secure](std::unique_ptr<common::uv::tcp_stream> s) {
+                raw->on_accept(std::move(s), tls);
+            },
             [](int status) {
                 common::log::warning("MQTT listener: accept failed: ",
                                      common::uv::error_text(status));
@@ -138,7 +169,8 @@ mqtt_listener::start(common::uv::loop& loop, std::shared_ptr<broker_core> core,
             return common::fail(bound.error());
         }
         self->addresses_.push_back(*bound);
-        common::log::notice("Opening MQTT listen socket on ", bound->to_string(), ".");
+        common::log::notice("Opening MQTT ", secure ? "TLS " : "", "listen socket on ",
+                            bound->to_string(), ".");
         self->servers_.push_back(std::move(server));
     }
     auto* raw = self.get();
@@ -182,7 +214,7 @@ void mqtt_listener::stop() noexcept {
     entries_.clear();
 }
 
-void mqtt_listener::on_accept(std::unique_ptr<common::uv::tcp_stream> stream) {
+void mqtt_listener::on_accept(std::unique_ptr<common::uv::tcp_stream> stream, bool secure) {
     ++stats_.accepted;
     if (mqtt_log::enabled()) {
         if (auto peer = stream->peer_address()) {
@@ -208,10 +240,34 @@ void mqtt_listener::on_accept(std::unique_ptr<common::uv::tcp_stream> stream) {
     e->stream = std::move(stream);
     e->conn = std::make_unique<mqtt_connection>(*core_, settings_, *e,
                                                 peer ? *peer : common::net_address{}, clock::now());
+    if (secure) {
+        e->tls = std::make_unique<common::tls::session>(tls_ctx_);
+    }
     entry* raw = e.get();
     const int rc = raw->stream->start_read(
         [this, raw](std::span<const std::uint8_t> bytes) {
-            raw->conn->on_bytes(bytes, clock::now());
+            if (raw->tls) {
+                if (raw->closing) {
+                    return;
+                }
+                std::vector<std::uint8_t> plain;
+                std::vector<std::uint8_t> records;
+                const bool ok = raw->tls->on_network(bytes, plain, records);
+                if (!records.empty()) {
+                    (void)raw->stream->write(records);
+                }
+                if (!plain.empty()) {
+                    raw->conn->on_bytes(plain, clock::now());
+                }
+                if (!ok && !raw->closing) {
+                    common::log::notice("MQTT listener: TLS with ", raw->conn->peer().to_string(),
+                                        " ended: ", raw->tls->error(), ".");
+                    raw->conn->on_transport_end();
+                    request_close(*raw, true); // the alert goes out first
+                }
+            } else {
+                raw->conn->on_bytes(bytes, clock::now());
+            }
             // A CONNECT may bring a keep-alive shorter than the CONNECT timeout armed at
             // accept; later packets only move the deadline later (no re-arm then).
             if (const auto d = raw->conn->next_deadline(); d && (!armed_ || *d < *armed_)) {
@@ -256,6 +312,13 @@ void mqtt_listener::request_close(entry& e, bool flush) {
         e.closing = true;
         e.closing_since = clock::now();
         if (flush && !e.ended) {
+            if (e.tls) {
+                std::vector<std::uint8_t> notify;
+                e.tls->shutdown(notify); // close_notify before the TCP FIN
+                if (!notify.empty()) {
+                    (void)e.stream->write(notify);
+                }
+            }
             arm(e.closing_since + close_flush_limit);
             // The end callback follows once the queued bytes are out.
             e.stream->shutdown_then_close();
@@ -307,7 +370,7 @@ void mqtt_listener::release(bool committed) {
             request_close(e, false);
             continue;
         }
-        if (e.stream->write(bytes) != 0) {
+        if (!e.transmit(bytes)) {
             e.conn->on_transport_end();
             request_close(e, false);
             continue;

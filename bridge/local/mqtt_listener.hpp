@@ -29,7 +29,7 @@
 namespace snbridge::config {
 struct broker_section;
 struct clients_section;
-}
+} // namespace snbridge::config
 
 namespace snbridge::bridge::local {
 
@@ -91,7 +91,7 @@ public:
 
 private:
     struct entry;
-    void on_accept(std::unique_ptr<common::uv::tcp_stream> stream);
+    void on_accept(std::unique_ptr<common::uv::tcp_stream> stream, bool secure);
     void request_close(entry& e, bool flush);
     void schedule_reap();
     void hold(entry& e);
@@ -107,6 +107,7 @@ private:
     common::uv::loop& loop_;
     std::shared_ptr<broker_core> core_;
     mqtt_settings settings_;
+    std::shared_ptr<common::tls::server_context> tls_ctx_;
     std::vector<std::unique_ptr<common::uv::tcp_server>> servers_;
     std::vector<common::net_address> addresses_;
     std::unordered_map<std::uint64_t, std::unique_ptr<entry>> entries_;

@@ -464,3 +464,61 @@ TEST_CASE("mqtt listener: a mosquitto_passwd file and clients.acl, with real mos
     CHECK(
         f.gateway->wait_for_output("Client dash-1: SUBSCRIBE to '#' refused by clients.acl", 10s));
 }
+
+TEST_CASE("mqtt listener: TLS (broker.mqtt_tls_listen) with mosquitto_pub/sub, plain and TLS "
+          "clients on one broker") {
+    snbridge_fixture f;
+    const auto ssl = [&](std::vector<std::string> args) {
+        test::process p("/usr/bin/openssl", std::move(args));
+        REQUIRE(p.wait_exit(30s) == 0);
+    };
+    const auto file = [&](const char* name) {
+        return f.dir.file(name).string();
+    };
+    ssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", file("ca.key"), "-out",
+         file("ca.crt"), "-days", "1", "-subj", "/CN=snbridge test CA"});
+    ssl({"req", "-newkey", "rsa:2048", "-nodes", "-keyout", file("server.key"), "-out",
+         file("server.csr"), "-subj", "/CN=127.0.0.1"});
+    f.dir.write("ext.cnf", "subjectAltName=IP:127.0.0.1\n");
+    ssl({"x509", "-req", "-in", file("server.csr"), "-CA", file("ca.crt"), "-CAkey", file("ca.key"),
+         "-CAcreateserial", "-out", file("server.crt"), "-days", "1", "-extfile", file("ext.cnf")});
+    ssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", file("other.key"), "-out",
+         file("other.crt"), "-days", "1", "-subj", "/CN=another CA"});
+    const auto tls_port = test::free_tcp_port();
+    f.start("  mqtt_tls_listen: [\"127.0.0.1:" + std::to_string(tls_port) +
+            "\"]\n  mqtt_tls:\n    cert_file: \"" + file("server.crt") + "\"\n    key_file: \"" +
+            file("server.key") + "\"\n");
+    REQUIRE(f.gateway->wait_for_output(
+        "Opening MQTT TLS listen socket on 127.0.0.1:" + std::to_string(tls_port), 10s));
+    // A subscriber over TLS, verifying the gateway's certificate against the CA.
+    auto sub = std::make_unique<test::process>(
+        "/usr/bin/stdbuf",
+        std::vector<std::string>{"-oL", mosquitto_sub, "-h", "127.0.0.1", "-p",
+                                 std::to_string(tls_port), "--cafile", file("ca.crt"), "-t",
+                                 "secure/#", "-q", "1", "-v", "-d"});
+    REQUIRE(sub->wait_for_output("received SUBACK", 10s));
+    // A plain publisher on the other listener, and a TLS one.
+    CHECK(f.pub({"-t", "secure/plain", "-m", "p", "-q", "1"}) == 0);
+    test::process tls_pub(mosquitto_pub,
+                          {"-h", "127.0.0.1", "-p", std::to_string(tls_port), "--cafile",
+                           file("ca.crt"), "-t", "secure/tls", "-m", "t", "-q", "2"});
+    CHECK(tls_pub.wait_exit(10s) == 0);
+    CHECK(sub->wait_for_output("secure/plain p\n", 10s));
+    CHECK(sub->wait_for_output("secure/tls t\n", 10s));
+    // A client that trusts another CA refuses the gateway; a plain client on the TLS port
+    // gets nowhere. The listener goes on serving.
+    test::process wrong_ca(mosquitto_pub,
+                           {"-h", "127.0.0.1", "-p", std::to_string(tls_port), "--cafile",
+                            file("other.crt"), "-t", "secure/x", "-m", "x"});
+    CHECK(wrong_ca.wait_exit(10s) != 0);
+    test::process plain_on_tls(mosquitto_pub, {"-h", "127.0.0.1", "-p", std::to_string(tls_port),
+                                               "-t", "secure/x", "-m", "x"});
+    CHECK(plain_on_tls.wait_exit(10s) != 0);
+    CHECK(f.gateway->wait_for_output("MQTT listener: TLS with 127.0.0.1:", 10s));
+    test::process again(mosquitto_pub,
+                        {"-h", "127.0.0.1", "-p", std::to_string(tls_port), "--cafile",
+                         file("ca.crt"), "-t", "secure/again", "-m", "a", "-q", "1"});
+    CHECK(again.wait_exit(10s) == 0);
+    CHECK(sub->wait_for_output("secure/again a\n", 10s));
+    CHECK(sub->output().find("secure/x") == std::string::npos);
+}
