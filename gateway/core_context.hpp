@@ -98,7 +98,7 @@ struct core_context {
         if (journal != nullptr) {
             journal->touch(s);
         }
-        if (observer != nullptr) {
+        if (observer != nullptr && s.status_changed()) {
             observer->session_changed(s);
         }
     }

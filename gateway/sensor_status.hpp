@@ -38,6 +38,7 @@ public:
     /// was pending (the owner schedules flush() then, outside the core's turn).
     sensor_status(const gateway_core& core, report_fn report, std::function<void()> first_change);
 
+    /// Called by the core only when s.status_changed() (core_context::touch).
     void session_changed(const session& s) override;
     void session_ended(std::string_view client_id) override;
 

@@ -131,6 +131,10 @@ struct session {
     mutable bool refused_delivery = false;
     /// Messages sent to the client again after T_retry (status page; not persisted).
     std::uint32_t retransmissions = 0;
+    /// gateway/sensor_status: the status word (status_word()) last noted; the many changes
+    /// that leave it as it was (every message) cost one comparison. Address changes are told
+    /// by session_table::bind itself.
+    mutable std::uint64_t noted_status = 0;
     /// Persistence (gateway/session_store): changed in this turn, and what the store holds.
     struct stored_state {
         bool due = false;
@@ -154,6 +158,25 @@ struct session {
     /// QoS 2 MsgIds PUBRECed and waiting for PUBREL (duplicate detection).
     std::vector<std::uint16_t> qos2_received;
 
+    /// State, reachability, clean session, keep-alive, sleep duration and the number of
+    /// registered topics in one word (never 0).
+    [[nodiscard]] std::uint64_t status_word() const noexcept {
+        return 1U | (static_cast<std::uint64_t>(state) << 1U) |
+               (static_cast<std::uint64_t>(reachable) << 9U) |
+               (static_cast<std::uint64_t>(clean_session) << 10U) |
+               (static_cast<std::uint64_t>(keep_alive_s) << 11U) |
+               (static_cast<std::uint64_t>(sleep_s) << 27U) |
+               (static_cast<std::uint64_t>(topics.size() & 0x1FFFFFU) << 43U);
+    }
+    /// Whether status_word() changed since the last call (and notes it).
+    [[nodiscard]] bool status_changed() const noexcept {
+        const auto w = status_word();
+        if (w == noted_status) {
+            return false;
+        }
+        noted_status = w;
+        return true;
+    }
     [[nodiscard]] bool has_will() const noexcept { return will && !will->topic.empty(); }
     /// The will the MQTT side publishes if the client is lost, if any.
     [[nodiscard]] std::optional<common::will_message> will_to_publish() const {

@@ -73,6 +73,9 @@ void session_table::bind(session& s, const endpoint& ep) {
     }
     s.peer = ep;
     s.reachable = true;
+    if (observer_ != nullptr) {
+        observer_->session_changed(s); // a new address is a new status
+    }
 }
 
 void session_table::erase(session& s) {

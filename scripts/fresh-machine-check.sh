@@ -66,6 +66,17 @@ mount -t sysfs sysfs "$root/sys"
 mount --bind /dev "$root/dev"
 mount --bind /dev/pts "$root/dev/pts"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# This machine's own network setup goes in with it, as resolv.conf does: a local CA (a
+# TLS-inspecting proxy's, say) that apt and npm must trust to reach their registries.
+extra_env=()
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+fi
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
+  cp "$NODE_EXTRA_CA_CERTS" "$root/etc/host-extra-ca.crt"
+  extra_env+=(NODE_EXTRA_CA_CERTS=/etc/host-extra-ca.crt)
+fi
 
 branch=$(git -C "$repo" rev-parse --abbrev-ref HEAD)
 step "git clone $repo ($branch, $(git -C "$repo" rev-parse --short HEAD)) into the chroot"
@@ -74,7 +85,7 @@ git clone -q --no-hardlinks --branch "$branch" "$repo" "$root/root/snbridge"
 step "./scripts/test.sh inside the chroot"
 tests_start=$(date +%s)
 status=0
-chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 "${extra_env[@]}" \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   bash -c 'cd /root/snbridge && ./scripts/test.sh' || status=$?
 step "./scripts/test.sh exited $status after $(($(date +%s) - tests_start)) s"
