@@ -2,8 +2,18 @@
 # Installs what snbridge needs to build and test on Debian 12 (run as root). Idempotent: it
 # calls apt-get only when a package is missing. An earlier run interrupted during apt (Ctrl-C,
 # a timeout) leaves dpkg half-configured ("dpkg was interrupted"); that is finished first.
-# Arguments: more packages to install the same way.
+# Arguments: more packages to install the same way; --browser adds what the status-page test
+# needs (Debian's chromium and Node.js, and playwright-core from npm): scripts/test.sh asks
+# for it, scripts/run.sh does not.
 set -euo pipefail
+browser=0
+extra=()
+for a in "$@"; do
+  if [ "$a" = --browser ]; then browser=1; else extra+=("$a"); fi
+done
+if [ "$browser" = 1 ]; then
+  extra+=(chromium nodejs)
+fi
 export DEBIAN_FRONTEND=noninteractive
 # dpkg keeps the journal of an unfinished run in /var/lib/dpkg/updates/; --audit lists the
 # packages an interrupted run left unpacked or half-configured.
@@ -17,8 +27,7 @@ pkgs=(build-essential cmake pkg-config ccache libssl-dev
       libsqlite3-dev libsystemd-dev doctest-dev
       mosquitto mosquitto-clients openssl
       clang-14 libclang-rt-14-dev
-      chromium nodejs
-      "$@")  # extra packages a caller needs (scripts/arm64-test.sh, scripts/package.sh)
+      ${extra[@]+"${extra[@]}"})  # extra packages a caller needs (arm64-test.sh, package.sh)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -27,6 +36,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+if [ "$browser" = 0 ]; then
+  exit 0
 fi
 # npm: part of some nodejs packages, a package of its own in Debian's.
 if ! command -v npm >/dev/null; then

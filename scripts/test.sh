@@ -3,7 +3,7 @@
 # Exits non-zero on any failure. PRESET=asan ./scripts/test.sh runs the ASan+UBSan build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+./scripts/install-deps.sh --browser
 preset=${PRESET:-release}
 cmake --preset "$preset"
 cmake --build --preset "$preset"
