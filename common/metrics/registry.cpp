@@ -31,8 +31,10 @@ void append_number(std::string& out, double v) {
         out += v > 0 ? "+Inf" : "-Inf";
         return;
     }
-    std::array<char, 32> buf{};
-    const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+    std::array<char, 400> buf{}; // fixed notation of any double fits
+    // Fixed notation (0.0001, not 1e-04), shortest that reads back the same.
+    const auto [end, ec] =
+        std::to_chars(buf.data(), buf.data() + buf.size(), v, std::chars_format::fixed);
     out.append(buf.data(), ec == std::errc{} ? end : buf.data());
 }
 

@@ -72,3 +72,14 @@ TEST_CASE("metrics registry: collectors are read at every read, and can be forgo
     CHECK_FALSE(r.value("snbridge_sessions").has_value());
     CHECK(r.prometheus_text().empty());
 }
+
+TEST_CASE("metrics registry: numbers in fixed notation, as Prometheus examples write them") {
+    metrics::registry r;
+    auto h = r.histogram_of("snbridge_x_seconds", "X.", {0.0001});
+    h.observe(0.00005);
+    r.gauge_of("snbridge_big", "Big.").set(1796181676);
+    const auto text = r.prometheus_text();
+    CHECK(text.find("snbridge_x_seconds_bucket{le=\"0.0001\"} 1\n") != std::string::npos);
+    CHECK(text.find("snbridge_x_seconds_sum 0.00005\n") != std::string::npos);
+    CHECK(text.find("snbridge_big 1796181676\n") != std::string::npos);
+}
