@@ -255,7 +255,7 @@ void reload(const options& opt, cfg::config& running, gw::gateway_core& handler,
         log::notice("Reload: the upstream credentials and TLS files apply from the next connect.");
     }
     if (listener != nullptr && (users_changed || !(next.clients == running.clients))) {
-        listener->reload_users(
+        listener->reload_access(
             snbridge::bridge::local::mqtt_settings_from(next.broker, next.clients));
         log::notice("Reload: the MQTT listener's users apply to new connections, its access "
                     "rules from now on.");

@@ -62,7 +62,7 @@ public:
 
     /// SIGHUP (issue 13 point 4): the users and anonymous access for the CONNECTs from now
     /// on (connected clients stay), and the access rules for every packet from now on.
-    void reload_users(const mqtt_settings& next) {
+    void reload_access(const mqtt_settings& next) {
         settings_.users = next.users;
         settings_.allow_anonymous = next.allow_anonymous;
         settings_.access = next.access;

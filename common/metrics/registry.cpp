@@ -101,42 +101,45 @@ registry::family& registry::family_of(std::string_view name, std::string_view he
     return it->second;
 }
 
-counter registry::counter_of(std::string_view name, std::string_view help, labels ls) {
-    auto& f = family_of(name, help, kind::counter);
+template <class Make>
+std::size_t registry::series_of(std::string_view name, std::string_view help, kind k, labels ls,
+                                Make make) {
+    auto& f = family_of(name, help, k);
     auto text = label_text(ls);
     auto it = f.series.find(text);
     if (it == f.series.end()) {
-        counters_.push_back(0);
-        it = f.series.emplace(std::move(text), counters_.size() - 1).first;
+        it = f.series.emplace(std::move(text), make()).first;
     }
-    return counter(&counters_[it->second]);
+    return it->second;
+}
+
+counter registry::counter_of(std::string_view name, std::string_view help, labels ls) {
+    const auto i = series_of(name, help, kind::counter, ls, [this] {
+        counters_.push_back(0);
+        return counters_.size() - 1;
+    });
+    return counter(&counters_[i]);
 }
 
 gauge registry::gauge_of(std::string_view name, std::string_view help, labels ls) {
-    auto& f = family_of(name, help, kind::gauge);
-    auto text = label_text(ls);
-    auto it = f.series.find(text);
-    if (it == f.series.end()) {
+    const auto i = series_of(name, help, kind::gauge, ls, [this] {
         gauges_.push_back(0);
-        it = f.series.emplace(std::move(text), gauges_.size() - 1).first;
-    }
-    return gauge(&gauges_[it->second]);
+        return gauges_.size() - 1;
+    });
+    return gauge(&gauges_[i]);
 }
 
 histogram registry::histogram_of(std::string_view name, std::string_view help,
                                  std::vector<double> bounds, labels ls) {
-    auto& f = family_of(name, help, kind::histogram);
-    auto text = label_text(ls);
-    auto it = f.series.find(text);
-    if (it == f.series.end()) {
+    const auto i = series_of(name, help, kind::histogram, ls, [this, &bounds] {
         std::sort(bounds.begin(), bounds.end());
         histogram::cells c;
         c.buckets.assign(bounds.size() + 1, 0);
         c.bounds = std::move(bounds);
         histograms_.push_back(std::move(c));
-        it = f.series.emplace(std::move(text), histograms_.size() - 1).first;
-    }
-    return histogram(&histograms_[it->second]);
+        return histograms_.size() - 1;
+    });
+    return histogram(&histograms_[i]);
 }
 
 void registry::collect(std::string_view name, std::string_view help, kind k, collector fn) {

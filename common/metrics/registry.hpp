@@ -143,6 +143,10 @@ private:
     };
     [[nodiscard]] static std::string label_text(labels ls);
     family& family_of(std::string_view name, std::string_view help, kind k);
+    /// The cell index of the series `ls` of family `name`; `make()` adds a cell when new.
+    template <class Make>
+    std::size_t series_of(std::string_view name, std::string_view help, kind k, labels ls,
+                          Make make);
     /// Calls fn(labels_text, value) for every series of f (collectors run).
     template <class Fn>
     void each_series(const family& f, Fn&& fn) const;

@@ -21,6 +21,7 @@
 #include "tests/support/ipv6.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/run_until.hpp"
+#include "tests/support/tcp_client.hpp"
 
 using namespace snbridge;
 using namespace std::chrono_literals;
@@ -31,43 +32,7 @@ using bridge::local::mqtt_settings;
 
 namespace {
 
-/// A non-blocking raw TCP client: the test reads it from run_until predicates.
-struct raw_client {
-    int fd = -1;
-    std::vector<std::uint8_t> in;
-    bool closed = false;
-
-    explicit raw_client(std::uint16_t port) {
-        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        sockaddr_in sa{};
-        sa.sin_family = AF_INET;
-        sa.sin_port = htons(port);
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        (void)::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa); // EINPROGRESS
-    }
-    ~raw_client() { ::close(fd); }
-    raw_client(const raw_client&) = delete;
-    raw_client& operator=(const raw_client&) = delete;
-
-    bool send(const std::vector<std::uint8_t>& b) const {
-        return ::send(fd, b.data(), b.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(b.size());
-    }
-    /// Reads what is there without blocking; sets `closed` on EOF or reset.
-    void poll() {
-        std::uint8_t buf[1024];
-        for (;;) {
-            const auto n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-            if (n > 0) {
-                in.insert(in.end(), buf, buf + n);
-                continue;
-            }
-            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-                closed = true;
-            }
-            return;
-        }
-    }
-};
+using raw_client = test::raw_tcp_client;
 
 struct listener_fixture {
     common::uv::loop loop;

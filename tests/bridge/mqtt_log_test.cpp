@@ -1,12 +1,12 @@
 // bridge/local/mqtt_log: the MQTT listener's -v lines, packet by packet, as Mosquitto 2.0
 // writes them (its handle_*.c and send_*.c log__printf formats).
 
-#include "bridge/local/mqtt_log.hpp"
+#include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 
-#include <string>
-#include <vector>
+#include "bridge/local/mqtt_log.hpp"
 
 namespace mqtt = snbridge::common::mqtt;
 namespace mqtt_log = snbridge::bridge::local::mqtt_log;
@@ -16,7 +16,11 @@ TEST_CASE("mqtt_log: received packets, Mosquitto's lines") {
         mqtt::packet p;
         std::vector<std::string> lines;
     } cases[] = {
-        {mqtt::publish{.dup = true, .qos = 1, .retain = true, .topic = "a/b", .packet_id = 7,
+        {mqtt::publish{.dup = true,
+                       .qos = 1,
+                       .retain = true,
+                       .topic = "a/b",
+                       .packet_id = 7,
                        .payload = {1, 2, 3}},
          {"Received PUBLISH from c1 (d1, q1, r1, m7, 'a/b', ... (3 bytes))"}},
         {mqtt::puback{9}, {"Received PUBACK from c1 (Mid: 9, RC:0)"}},

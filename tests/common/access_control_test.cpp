@@ -20,7 +20,7 @@ TEST_CASE("access control: the ClientId allow-list, exact ids and prefixes") {
     } rows[] = {
         {"dashboard", true}, {"dashboard2", false}, {"sensor-", true},
         {"sensor-17", true}, {"sensor", false},     {"Sensor-17", false},
-        {"*-test", true},   {"x-test", false},     {"", false},
+        {"*-test", true},    {"x-test", false},     {"", false},
     };
     for (const auto& r : rows) {
         CAPTURE(r.id);

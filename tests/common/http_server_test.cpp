@@ -2,18 +2,14 @@
 // requests, a table of malformed ones answered with their status and closed, the connection
 // bound, the request deadline, and a loop that ends empty.
 
-#include <arpa/inet.h>
-#include <cerrno>
 #include <memory>
-#include <netinet/in.h>
 #include <string>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <doctest/doctest.h>
 
 #include "common/http/server.hpp"
 #include "tests/support/run_until.hpp"
+#include "tests/support/tcp_client.hpp"
 
 using namespace snbridge;
 using namespace std::chrono_literals;
@@ -21,39 +17,7 @@ namespace http = snbridge::common::http;
 
 namespace {
 
-struct raw_client {
-    int fd = -1;
-    std::string in;
-    bool closed = false;
-
-    explicit raw_client(std::uint16_t port) {
-        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        sockaddr_in sa{};
-        sa.sin_family = AF_INET;
-        sa.sin_port = htons(port);
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        (void)::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa); // EINPROGRESS
-    }
-    ~raw_client() { ::close(fd); }
-    raw_client(const raw_client&) = delete;
-    raw_client& operator=(const raw_client&) = delete;
-
-    void send(const std::string& s) const { (void)::send(fd, s.data(), s.size(), MSG_NOSIGNAL); }
-    bool poll() {
-        char buf[4096];
-        for (;;) {
-            const auto n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-            if (n > 0) {
-                in.append(buf, static_cast<std::size_t>(n));
-                continue;
-            }
-            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-                closed = true;
-            }
-            return closed;
-        }
-    }
-};
+using raw_client = test::raw_tcp_client;
 
 struct fixture {
     common::uv::loop loop;
@@ -81,11 +45,11 @@ struct fixture {
     std::string exchange(const std::string& request) {
         raw_client c(port());
         REQUIRE(test::run_until(loop, [&] {
-            c.send(request);
+            c.send_text(request);
             return true;
         }));
         REQUIRE(test::run_until(loop, [&] { return c.poll(); }));
-        return c.in;
+        return c.text();
     }
     void finish() {
         server->stop();
@@ -145,7 +109,7 @@ TEST_CASE("http server: connections are bounded, and a request that never ends g
     raw_client slow1(f.port());
     raw_client slow2(f.port());
     REQUIRE(test::run_until(f.loop, [&] { return f.server->connection_count() == 2; }));
-    slow1.send("GET / HTTP/1.1\r\n"); // never finished
+    slow1.send_text("GET / HTTP/1.1\r\n"); // never finished
     raw_client third(f.port());
     // Refused at once: closed without an answer.
     CHECK(test::run_until(f.loop, [&] { return third.poll(); }));
@@ -153,7 +117,7 @@ TEST_CASE("http server: connections are bounded, and a request that never ends g
     CHECK(f.metrics.value("snbridge_http_connections_refused_total") == 1.0);
     CHECK(test::run_until(
         f.loop, [&] { return slow1.poll() && slow2.poll(); }, 3s));
-    CHECK(slow1.in.rfind("HTTP/1.1 408 Request Timeout\r\n", 0) == 0);
+    CHECK(slow1.text().rfind("HTTP/1.1 408 Request Timeout\r\n", 0) == 0);
     CHECK(test::run_until(f.loop, [&] { return f.server->connection_count() == 0; }));
     f.finish();
 }

@@ -2,14 +2,13 @@
 // Python's hashlib (sha512, pbkdf2_hmac) for salt "0123456789ab" and password "secret"; and a
 // line made by the real mosquitto_passwd at test time.
 
-#include "common/password_hash.hpp"
-
-#include <doctest/doctest.h>
-
 #include <chrono>
 #include <fstream>
 #include <string>
 
+#include <doctest/doctest.h>
+
+#include "common/password_hash.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -40,8 +39,13 @@ TEST_CASE("password hash: $6$ and $7$ golden values, and plain text") {
 }
 
 TEST_CASE("password hash: malformed hashes never match and are named") {
-    const char* bad[] = {"$7$", "$7$x$MDEy$AAAA", "$7$0$MDEyMzQ1Njc4OWFi$AAAA", "$6$MDEy",
-                         "$6$MDEy$short", "$6$!!!!$" /* not base64 */, "$7$101$MDEyMzQ1Njc4OWFi$"};
+    const char* bad[] = {"$7$",
+                         "$7$x$MDEy$AAAA",
+                         "$7$0$MDEyMzQ1Njc4OWFi$AAAA",
+                         "$6$MDEy",
+                         "$6$MDEy$short",
+                         "$6$!!!!$" /* not base64 */,
+                         "$7$101$MDEyMzQ1Njc4OWFi$"};
     for (const auto* h : bad) {
         CAPTURE(h);
         CHECK_FALSE(password_matches(h, "secret"));

@@ -93,9 +93,9 @@ TEST_CASE("log: a file destination that cannot be opened stops the start with on
     REQUIRE(code.has_value());
     CHECK(*code == 1);
     // Found by the loader, with its position (also by --check-config).
-    CHECK(gw.output().find(yaml.string() + ":2:17: log.destinations: file:" +
-                           (dir.path() / "no-such-dir" / "x.log").string() +
-                           " cannot be opened for appending (its directory " +
-                           (dir.path() / "no-such-dir").string() + " does not exist)") !=
-          std::string::npos);
+    CHECK(gw.output().find(
+              yaml.string() +
+              ":2:17: log.destinations: file:" + (dir.path() / "no-such-dir" / "x.log").string() +
+              " cannot be opened for appending (its directory " +
+              (dir.path() / "no-such-dir").string() + " does not exist)") != std::string::npos);
 }

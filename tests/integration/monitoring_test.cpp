@@ -4,17 +4,13 @@
 // (active, then asleep, then cleared), the gateway's availability at a real Mosquitto across a
 // kill -9 (the will) and a clean stop, and the MQTT listener's -v lines in Mosquitto's grammar.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <memory>
 #include <regex>
 #include <string>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -23,6 +19,7 @@
 #include "tests/support/ports.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/snbridge_fixture.hpp"
+#include "tests/support/tcp_client.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tools/support/sn_client.hpp"
 
@@ -39,15 +36,8 @@ const std::string mosquitto_pub = "/usr/bin/mosquitto_pub";
 
 /// Sends `request` to 127.0.0.1:port and returns everything until the server closes.
 std::string http_exchange(std::uint16_t port, const std::string& request) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int fd = test::connect_loopback(port, 5);
     REQUIRE(fd >= 0);
-    timeval tv{.tv_sec = 5, .tv_usec = 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
     (void)::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
     std::string out;
     char buf[8192];
@@ -63,8 +53,8 @@ std::string http_exchange(std::uint16_t port, const std::string& request) {
 }
 
 std::string http_get(std::uint16_t port, const std::string& path) {
-    const auto r =
-        http_exchange(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: test\r\n\r\n");
+    const auto r = http_exchange(
+        port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: test\r\n\r\n");
     REQUIRE_MESSAGE(r.rfind("HTTP/1.1 200 OK\r\n", 0) == 0, r.substr(0, 200));
     return r.substr(r.find("\r\n\r\n") + 4);
 }
@@ -93,9 +83,9 @@ sn_client connected_client(std::uint16_t port, const std::string& id) {
 /// mosquitto_sub -v on `topic` against 127.0.0.1:port, line-buffered, SUBACK waited for.
 std::unique_ptr<test::process> subscribe(std::uint16_t port, const std::string& topic,
                                          std::vector<std::string> more = {}) {
-    std::vector<std::string> args = {"-oL", mosquitto_sub, "-h", "127.0.0.1", "-p",
-                                     std::to_string(port), "-V", "mqttv311", "-v", "-d",
-                                     "-t", topic};
+    std::vector<std::string> args = {
+        "-oL", mosquitto_sub, "-h", "127.0.0.1", "-p", std::to_string(port),
+        "-V",  "mqttv311",    "-v", "-d",        "-t", topic};
     args.insert(args.end(), more.begin(), more.end());
     auto p = std::make_unique<test::process>("/usr/bin/stdbuf", args);
     REQUIRE(p->wait_for_output("received SUBACK", 10s));
@@ -188,17 +178,19 @@ TEST_CASE("monitoring: $SYS and a sensor's retained status seen by mosquitto_sub
         // Two mosquitto_sub and the sensor (an MQTT-SN session is a client of the broker too).
         CHECK(sys->wait_for_output("$SYS/broker/clients/connected 3\n", 10s));
         CHECK(status->wait_for_output(
-            std::regex(R"(\$SYS/broker/mqttsn/clients/garden%2F7 \{"client_id":"garden/7","state":"active",)"
-                       R"("address":"127\.0\.0\.1:[0-9]+","reachable":true,"clean_session":true,)"
-                       R"("keep_alive_s":60,"sleep_s":0,"topics":\[\],"queued":0,)"
-                       R"("retransmissions":0,"last_seen":"[0-9T:Z-]+","last_seen_s_ago":[0-9]+\})"),
+            std::regex(
+                R"(\$SYS/broker/mqttsn/clients/garden%2F7 \{"client_id":"garden/7","state":"active",)"
+                R"("address":"127\.0\.0\.1:[0-9]+","reachable":true,"clean_session":true,)"
+                R"("keep_alive_s":60,"sleep_s":0,"topics":\[\],"queued":0,)"
+                R"("retransmissions":0,"last_seen":"[0-9T:Z-]+","last_seen_s_ago":[0-9]+\})"),
             10s));
         REQUIRE(c.sleep(300));
         CHECK(status->wait_for_output(
-            std::regex(R"(clients/garden%2F7 \{"client_id":"garden/7","state":"asleep",.*"sleep_s":300,)"),
+            std::regex(
+                R"(clients/garden%2F7 \{"client_id":"garden/7","state":"asleep",.*"sleep_s":300,)"),
             10s));
-        REQUIRE(c.connect({.client_id = "garden/7", .keep_alive = 60, .clean_session = true,
-                           .will = {}}));
+        REQUIRE(c.connect(
+            {.client_id = "garden/7", .keep_alive = 60, .clean_session = true, .will = {}}));
         REQUIRE(c.disconnect());
     }
     // A clean session that ended: its retained status is cleared (an empty message).
@@ -235,9 +227,8 @@ TEST_CASE("monitoring: availability at a real Mosquitto: online, offline by will
     CHECK(gw.stop() == 0);
     CHECK(state->wait_for_output("site-a/bridge/state offline\n", 10s, 2));
     // Retained: a dashboard that subscribes later sees the last state.
-    test::process late(mosquitto_sub,
-                       {"-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-t",
-                        "site-a/bridge/state", "-C", "1", "-W", "5"});
+    test::process late(mosquitto_sub, {"-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-t",
+                                       "site-a/bridge/state", "-C", "1", "-W", "5"});
     REQUIRE(late.wait_exit(10s) == 0);
     CHECK(late.output() == "offline\n");
 }
@@ -255,12 +246,14 @@ TEST_CASE("monitoring: the MQTT listener's -v lines are Mosquitto's") {
     auto& p = gw.proc();
     CHECK(p.wait_for_output(std::regex(R"(New connection from 127\.0\.0\.1:[0-9]+ on port )" +
                                        std::to_string(tcp_port) + R"(\.)")));
-    CHECK(p.wait_for_output(std::regex(R"(New client connected from 127\.0\.0\.1:[0-9]+ as pusher \(p2, c1, k60\)\.)")));
+    CHECK(p.wait_for_output(std::regex(
+        R"(New client connected from 127\.0\.0\.1:[0-9]+ as pusher \(p2, c1, k60\)\.)")));
     CHECK(p.wait_for_output("Sending CONNACK to pusher (0, 0)"));
     CHECK(p.wait_for_output("Received SUBSCRIBE from dash\n"));
     CHECK(p.wait_for_output("\tlogs/# (QoS 1)\n"));
     CHECK(p.wait_for_output("Sending SUBACK to dash\n"));
-    CHECK(p.wait_for_output("Received PUBLISH from pusher (d0, q1, r0, m1, 'logs/a', ... (2 bytes))"));
+    CHECK(p.wait_for_output(
+        "Received PUBLISH from pusher (d0, q1, r0, m1, 'logs/a', ... (2 bytes))"));
     CHECK(p.wait_for_output("Sending PUBACK to pusher (m1, rc0)"));
     CHECK(p.wait_for_output("Sending PUBLISH to dash (d0, q1, r0, m1, 'logs/a', ... (2 bytes))"));
     CHECK(p.wait_for_output("Received PUBACK from dash (Mid: 1, RC:0)"));

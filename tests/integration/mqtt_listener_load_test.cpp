@@ -21,6 +21,7 @@
 #include "common/mqtt/packet.hpp"
 #include "tests/support/ports.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/tcp_client.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace snbridge;
@@ -42,15 +43,8 @@ long status_kb(pid_t pid, const std::string& field) {
 }
 
 int connect_to(std::uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int fd = test::connect_loopback(port, 10);
     REQUIRE(fd >= 0);
-    timeval tv{.tv_sec = 10, .tv_usec = 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
     return fd;
 }
 
