@@ -1,5 +1,7 @@
 #include "common/access_control.hpp"
 
+#include <algorithm>
+
 #include "common/topic.hpp"
 
 namespace snbridge::common {
@@ -13,6 +15,14 @@ std::string_view next_level(std::string_view s, std::size_t& pos) noexcept {
         s.substr(pos, slash == std::string_view::npos ? std::string_view::npos : slash - pos);
     pos = slash == std::string_view::npos ? std::string_view::npos : slash + 1;
     return level;
+}
+
+/// An entry ending in '*' is a prefix.
+bool id_matches(std::string_view entry, std::string_view client_id) noexcept {
+    if (!entry.empty() && entry.back() == '*') {
+        return client_id.starts_with(entry.substr(0, entry.size() - 1));
+    }
+    return client_id == entry;
 }
 
 bool has(access a, access wanted) noexcept {
@@ -47,24 +57,38 @@ bool filter_covers(std::string_view pattern, std::string_view filter) noexcept {
 }
 
 access_control::access_control(std::vector<std::string> allowed_client_ids,
-                               std::vector<acl_rule> rules)
+                               std::vector<acl_rule> rules,
+                               std::vector<identity_binding> bindings)
     : client_ids_(std::move(allowed_client_ids))
-    , rules_(std::move(rules)) {}
+    , rules_(std::move(rules))
+    , bindings_(std::move(bindings)) {}
+
+bool access_control::identity_allows(std::string_view identity,
+                                     std::string_view client_id) const noexcept {
+    bool bound_elsewhere = false;
+    for (const auto& b : bindings_) {
+        if (b.client_id.empty()) {
+            continue;
+        }
+        const bool matches = id_matches(b.client_id, client_id);
+        if (b.identity == identity) {
+            if (matches) {
+                return true; // the identity's own ClientId
+            }
+            bound_elsewhere = true; // this identity is bound: to another ClientId
+        } else if (matches) {
+            bound_elsewhere = true; // the ClientId belongs to another identity
+        }
+    }
+    return !bound_elsewhere;
+}
 
 bool access_control::client_allowed(std::string_view client_id) const noexcept {
     if (client_ids_.empty()) {
         return true;
     }
-    for (const auto& id : client_ids_) {
-        if (!id.empty() && id.back() == '*') {
-            if (client_id.starts_with(std::string_view(id).substr(0, id.size() - 1))) {
-                return true;
-            }
-        } else if (client_id == id) {
-            return true;
-        }
-    }
-    return false;
+    return std::any_of(client_ids_.begin(), client_ids_.end(),
+                       [&](const std::string& id) { return id_matches(id, client_id); });
 }
 
 std::string access_control::pattern_for(const acl_rule& r, std::string_view client_id,

@@ -28,10 +28,26 @@ struct acl_rule {
     bool operator==(const acl_rule&) const = default;
 };
 
+/// A DTLS identity and the ClientId (or, ending in '*', the prefix) its device must use
+/// (`mqttsn.dtls.psk[].client_id`).
+struct identity_binding {
+    std::string identity;
+    std::string client_id;
+
+    bool operator==(const identity_binding&) const = default;
+};
+
 class access_control {
 public:
     access_control() = default;
-    access_control(std::vector<std::string> allowed_client_ids, std::vector<acl_rule> rules);
+    access_control(std::vector<std::string> allowed_client_ids, std::vector<acl_rule> rules,
+                   std::vector<identity_binding> bindings = {});
+
+    /// Whether a device authenticated as `identity` (empty: not authenticated, plain UDP) may
+    /// CONNECT as `client_id`: a bound identity only with its ClientId, and a ClientId bound to
+    /// an identity only by it.
+    [[nodiscard]] bool identity_allows(std::string_view identity,
+                                       std::string_view client_id) const noexcept;
 
     /// Whether `client_id` may connect (an entry ending in '*' is a prefix).
     [[nodiscard]] bool client_allowed(std::string_view client_id) const noexcept;
@@ -61,6 +77,7 @@ private:
 
     std::vector<std::string> client_ids_;
     std::vector<acl_rule> rules_;
+    std::vector<identity_binding> bindings_;
 };
 
 /// Whether every topic name that `filter` matches also matches `pattern` (both valid filters).

@@ -16,6 +16,10 @@ struct net_address {
     /// Network byte order; v4 uses the first 4 bytes.
     std::array<std::uint8_t, 16> ip{};
     std::uint16_t port = 0;
+    /// 0: plain UDP. Otherwise the DTLS session the datagram came through (gateway/dtls_layer):
+    /// the same ip:port in plaintext, or after a new handshake, is another endpoint, so no
+    /// datagram outside the session is ever taken for the authenticated device's.
+    std::uint32_t channel = 0;
 
     [[nodiscard]] static net_address v4(std::uint8_t a, std::uint8_t b, std::uint8_t c,
                                         std::uint8_t d, std::uint16_t port) noexcept {
@@ -36,7 +40,7 @@ struct net_address {
 
 struct net_address_hash {
     [[nodiscard]] std::size_t operator()(const net_address& a) const noexcept {
-        std::size_t h = static_cast<std::size_t>(a.fam) * 1000003u ^ a.port;
+        std::size_t h = (static_cast<std::size_t>(a.fam) * 1000003u ^ a.port) + a.channel;
         for (const auto b : a.ip) {
             h = h * 131u + b;
         }

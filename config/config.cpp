@@ -217,4 +217,15 @@ std::vector<std::string> key_paths() {
     return out;
 }
 
+common::access_control access_control_of(const clients_section& clients,
+                                         const dtls_section& dtls) {
+    std::vector<common::identity_binding> bindings;
+    for (const auto& p : dtls.psk) {
+        if (!p.client_id.empty()) {
+            bindings.push_back({p.identity, p.client_id});
+        }
+    }
+    return {clients.allowed_client_ids, clients.acl, std::move(bindings)};
+}
+
 } // namespace snbridge::config

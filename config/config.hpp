@@ -50,11 +50,42 @@ struct rate_limit_section {
     bool operator==(const rate_limit_section&) const = default;
 };
 
+/// `mqttsn.dtls.psk` item: a pre-shared key and the ClientIds its device may use.
+struct dtls_psk_entry {
+    std::string identity;
+    std::vector<std::uint8_t> key; ///< written as hex in the file
+    /// The ClientId (or, ending in '*', the prefix) a device with this identity must CONNECT
+    /// with; empty: any. A ClientId named here is refused to every other device.
+    std::string client_id;
+
+    bool operator==(const dtls_psk_entry&) const = default;
+};
+
+/// `mqttsn.dtls:` the DTLS 1.2 listeners' keys, certificates and bounds (gateway/dtls_layer).
+struct dtls_section {
+    std::vector<dtls_psk_entry> psk;
+    /// The gateway's certificate and key (PEM), for devices with certificates; ca_file: the CA
+    /// their certificates must chain to (the certificate's CN is the identity, `%u`).
+    std::string cert_file;
+    std::string key_file;
+    std::string ca_file;
+    std::uint32_t max_handshakes = 64;
+    std::uint32_t max_sessions = 10'000;
+    std::chrono::milliseconds handshake_timeout{10'000};
+    std::chrono::seconds idle_timeout{86'400};
+    std::uint16_t mtu = 1200;
+
+    bool operator==(const dtls_section&) const = default;
+};
+
 /// `mqttsn:` the MQTT-SN side: UDP listeners; discovery, timers and limits are added here.
 struct mqttsn_section {
     /// UDP addresses to listen on ("ip:port" in the file). Default: port 1883 on every IPv4
     /// and every IPv6 address.
     std::vector<common::net_address> listen = default_listen();
+    /// UDP addresses of the DTLS 1.2 listeners; empty (the default): none.
+    std::vector<common::net_address> dtls_listen;
+    dtls_section dtls{};
 
     // Session core (gateway/gateway_core): timers, discovery and limits.
     /// T_retry: gateway retransmission towards clients (spec-decisions rule 8), 100ms..1h.
@@ -276,6 +307,11 @@ struct clients_section {
     std::vector<common::acl_rule> acl;
     bool operator==(const clients_section&) const = default;
 };
+
+/// Who may connect and what they may read and write: `clients:` plus the ClientIds that
+/// `mqttsn.dtls.psk` binds to identities (shared by the gateway core and the MQTT listener).
+[[nodiscard]] common::access_control access_control_of(const clients_section& clients,
+                                                       const dtls_section& dtls);
 
 /// `log:` logging.
 struct log_section {

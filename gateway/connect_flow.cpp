@@ -61,10 +61,18 @@ void on_connect(core_context& cx, const endpoint& from, const mqttsn::connect& c
         cx.reply(from, mqttsn::connack{return_code::not_supported});
         return;
     }
+    // docs/security.md "DTLS": a bound identity uses its ClientId, and no one else does.
+    const auto identity = cx.out.peer_identity(from);
+    if (!cx.settings.access.identity_allows(identity, c.client_id)) {
+        cx.count_drop(drop_reason::identity_refused, &from);
+        cx.reply(from, mqttsn::connack{return_code::not_supported});
+        return;
+    }
     session* s = session_for(cx, from, c.client_id);
     if (s == nullptr) {
         return;
     }
+    s->user = identity;
     s->pending.clear();
     s->inflight.reset();
     if (c.flag.clean_session) {

@@ -41,6 +41,8 @@ std::string_view to_string(drop_reason r) noexcept {
         return "address_taken";
     case drop_reason::client_id_refused:
         return "client_id_refused";
+    case drop_reason::identity_refused:
+        return "identity_refused";
     case drop_reason::acl_register:
         return "acl_refused_register";
     case drop_reason::acl_publish:

@@ -45,6 +45,7 @@ enum class drop_reason : std::uint8_t {
     max_clients,          ///< CONNECT refused (CONNACK 0x01): mqttsn.max_clients reached
     unreachable,          ///< for a session whose address another ClientId took (rule 16)
     client_id_refused,    ///< CONNECT refused (CONNACK 0x03): not in clients.allowed_client_ids
+    identity_refused,     ///< CONNECT refused (CONNACK 0x03): ClientId bound to another identity
     acl_register,         ///< REGISTER refused (REGACK 0x03): clients.acl allows no write
     acl_publish,          ///< PUBLISH refused (PUBACK 0x03, or dropped at QoS 0/−1): no write
     acl_subscribe,        ///< SUBSCRIBE refused (SUBACK 0x03): clients.acl allows no read

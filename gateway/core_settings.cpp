@@ -41,7 +41,7 @@ core_settings settings_from(const config::config& c) {
     }
     s.qos_minus_one_senders = c.clients.qos_minus_one.senders;
     s.qos_minus_one_topics = c.clients.qos_minus_one.topics;
-    s.access = common::access_control(c.clients.allowed_client_ids, c.clients.acl);
+    s.access = config::access_control_of(c.clients, c.mqttsn.dtls);
     return s;
 }
 

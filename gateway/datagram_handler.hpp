@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
 
 #include "common/net_address.hpp"
 
@@ -26,6 +27,12 @@ public:
     /// Multicast (ADVERTISE, GWINFO per §6.1) on every listening socket that has a group,
     /// with `radius` as TTL/hop limit (0: the configured default).
     virtual void send_multicast(std::span<const std::uint8_t> bytes, std::uint8_t radius) = 0;
+    /// Who the transport authenticated `from` as: the PSK identity or certificate CN of a DTLS
+    /// session (gateway/dtls_layer); empty for plain UDP. Valid until the next call.
+    [[nodiscard]] virtual std::string_view peer_identity(const common::net_address& from) const {
+        (void)from;
+        return {};
+    }
 };
 
 /// Loop thread only.

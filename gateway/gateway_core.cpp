@@ -287,8 +287,12 @@ void gateway_core::restore(const std::vector<common::persist::gateway_session_st
             ep.address = *address;
         }
         ep.node_id = row.node_id;
+        const bool over_dtls = row.peer_address.starts_with(dtls_address_tag);
         ep.via_forwarder = row.via_forwarder;
         session& s = cx_.sessions.create(ep, row.client_id);
+        if (over_dtls) {
+            s.user = row.peer_address.substr(dtls_address_tag.size());
+        }
         s.reachable = row.reachable && address.has_value();
         s.state = static_cast<session_state>(row.state);
         s.clean_session = row.clean_session;

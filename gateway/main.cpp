@@ -38,6 +38,7 @@
 #include "gateway/core_settings.hpp"
 #include "gateway/daemon.hpp"
 #include "gateway/drop_counter.hpp"
+#include "gateway/dtls_layer.hpp"
 #include "gateway/gateway_core.hpp"
 #include "gateway/packet_log.hpp"
 #include "gateway/sensor_status.hpp"
@@ -256,7 +257,7 @@ void reload(const options& opt, cfg::config& running, gw::gateway_core& handler,
     }
     if (listener != nullptr && (users_changed || !(next.clients == running.clients))) {
         listener->reload_access(
-            snbridge::bridge::local::mqtt_settings_from(next.broker, next.clients));
+            snbridge::bridge::local::mqtt_settings_from(next.broker, next.clients, next.mqttsn.dtls));
         log::notice("Reload: the MQTT listener's users apply to new connections, its access "
                     "rules from now on.");
     }
@@ -275,6 +276,24 @@ gw::udp_runtime_options runtime_options(const cfg::config& c) {
                         static_cast<double>(c.mqttsn.rate_limit.datagrams_per_second),
                     .bytes_per_second = static_cast<double>(c.mqttsn.rate_limit.bytes_per_second),
                     .burst = c.mqttsn.rate_limit.burst};
+    return o;
+}
+
+gw::dtls_options dtls_options(const cfg::config& c, snbridge::common::metrics::registry& metrics) {
+    const auto& d = c.mqttsn.dtls;
+    gw::dtls_options o;
+    for (const auto& p : d.psk) {
+        o.psk.push_back({p.identity, p.key});
+    }
+    o.cert_file = d.cert_file;
+    o.key_file = d.key_file;
+    o.ca_file = d.ca_file;
+    o.max_handshakes = d.max_handshakes;
+    o.max_sessions = d.max_sessions;
+    o.handshake_timeout = d.handshake_timeout;
+    o.idle_timeout = d.idle_timeout;
+    o.mtu = d.mtu;
+    o.metrics = &metrics;
     return o;
 }
 
@@ -391,7 +410,7 @@ int run(const options& opt, cfg::config config) {
     if (broker && !config.broker.mqtt_listen.empty()) {
         auto started = snbridge::bridge::local::mqtt_listener::start(
             loop, broker,
-            snbridge::bridge::local::mqtt_settings_from(config.broker, config.clients));
+            snbridge::bridge::local::mqtt_settings_from(config.broker, config.clients, config.mqttsn.dtls));
         if (!started) {
             print_errors(started.error().message, true);
             return 1;
@@ -405,9 +424,31 @@ int run(const options& opt, cfg::config config) {
     }
     auto udp_options = runtime_options(config);
     udp_options.metrics = &metrics;
-    gw::udp_runtime runtime(loop, drops, std::move(udp_options));
-    gw::gateway_core handler(gw::settings_from(config), **side, runtime,
+    gw::udp_runtime runtime(loop, drops, udp_options);
+    // DTLS (docs/security.md "DTLS"): listeners of their own, and the layer between them and
+    // the core, which sends its answers through it.
+    std::unique_ptr<gw::dtls_layer> dtls;
+    std::unique_ptr<gw::udp_runtime> dtls_runtime;
+    if (!config.mqttsn.dtls_listen.empty()) {
+        auto made = gw::dtls_layer::create(dtls_options(config, metrics), drops);
+        if (!made) {
+            print_errors(made.error().message, true);
+            return 1;
+        }
+        dtls = std::move(*made);
+        auto o = udp_options;
+        o.listen = config.mqttsn.dtls_listen;
+        o.multicast_v4.reset();
+        o.multicast_v6.reset();
+        o.dtls = true;
+        dtls_runtime = std::make_unique<gw::udp_runtime>(loop, drops, std::move(o));
+    }
+    gw::datagram_sink& core_sink = dtls ? static_cast<gw::datagram_sink&>(*dtls) : runtime;
+    gw::gateway_core handler(gw::settings_from(config), **side, core_sink,
                              [] { return gw::clock::now(); });
+    if (dtls) {
+        dtls->attach(*dtls_runtime, runtime, handler);
+    }
     handler.set_drop_counter(drops);
     handler.attach_metrics(metrics);
     // $SYS on the built-in broker, with a retained status per sensor (docs/monitoring.md).
@@ -434,9 +475,18 @@ int run(const options& opt, cfg::config config) {
         print_errors(started.error().message, true);
         return 1;
     }
+    if (dtls_runtime) {
+        if (auto started = dtls_runtime->start(*dtls); !started) {
+            print_errors(started.error().message, true);
+            return 1;
+        }
+    }
     std::optional<persist::turn_commit> committer;
     if (store) {
         runtime.set_commit_gate(store.get());
+        if (dtls_runtime) {
+            dtls_runtime->set_commit_gate(store.get());
+        }
         handler.attach_store(*store);
         handler.restore(saved.gateway_sessions, gw::clock::now());
         if (broker) {
@@ -523,6 +573,10 @@ int run(const options& opt, cfg::config config) {
             http->stop();
         }
         handler.shutdown(gw::clock::now());
+        if (dtls) {
+            dtls->shutdown(gw::clock::now()); // close_notify after the core's DISCONNECTs
+            dtls_runtime->stop();
+        }
         runtime.stop();
         if (mqtt_listener) {
             mqtt_listener->stop();

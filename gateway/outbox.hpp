@@ -29,6 +29,10 @@ public:
     /// Sends `p` to the multicast group of every listener that has one (§6.1), with `radius`
     /// as TTL (0: the configured default); logged as sent to "multicast".
     void multicast(const common::mqttsn::packet& p, std::uint8_t radius);
+    /// Who the transport authenticated `from` as (a DTLS identity); empty for plain UDP.
+    [[nodiscard]] std::string_view peer_identity(const endpoint& from) const {
+        return sink_.peer_identity(from.address);
+    }
 
 private:
     /// `p` encoded into tx_, or empty when it does not fit.

@@ -83,7 +83,7 @@ void on_publish(core_context& cx, session& s, mqttsn::publish& p) {
         return;
     }
     const std::uint8_t q = qos_number(p.flag.qos_level);
-    if (!cx.settings.access.open() && !cx.settings.access.may_write(s.client_id, {}, topic)) {
+    if (!cx.settings.access.open() && !cx.settings.access.may_write(s.client_id, s.user, topic)) {
         // docs/spec-decisions.md rule 20: refused with "not supported" (a QoS 0 one is only
         // counted: nothing answers it).
         cx.count_drop(drop_reason::acl_publish, &s.peer);
@@ -143,7 +143,7 @@ void on_publish_minus_one(core_context& cx, const endpoint& from, mqttsn::publis
     }
     if (!cx.settings.access.open()) {
         const session* s = cx.sessions.find(from);
-        if (!cx.settings.access.may_write(s != nullptr ? s->client_id : "", {}, topic)) {
+        if (!cx.settings.access.may_write(s != nullptr ? s->client_id : "", s != nullptr ? s->user : "", topic)) {
             cx.count_drop(drop_reason::acl_publish, &from);
             return;
         }

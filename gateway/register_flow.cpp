@@ -16,7 +16,7 @@ void on_register(core_context& cx, session& s, const mqttsn::register_& r) {
     }
     // A client registers a name to publish to it (§6.5): one it may not write is refused
     // (docs/spec-decisions.md rule 20).
-    if (!cx.settings.access.may_write(s.client_id, {}, r.topic_name)) {
+    if (!cx.settings.access.may_write(s.client_id, s.user, r.topic_name)) {
         cx.count_drop(drop_reason::acl_register, &s.peer);
         cx.send(s, mqttsn::regack{0, r.msg_id, return_code::not_supported});
         return;

@@ -106,6 +106,8 @@ using pending_request = std::variant<pending_publish, pending_subscribe, pending
 struct session {
     common::session_id id = 0;
     std::string client_id;
+    /// The DTLS identity the CONNECT came with (`%u` in clients.acl); empty for plain UDP.
+    std::string user;
     endpoint peer;
     /// False once another ClientId connected from `peer` (spec-decisions rule 16): nothing
     /// goes to `peer` for this session until its own CONNECT or PINGREQ(ClientId) binds it

@@ -48,7 +48,9 @@ std::uint64_t session_store::digest_of(const session& s) {
     const auto& a = s.peer.address;
     // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): address bytes as chars
     d.add(std::string_view(reinterpret_cast<const char*>(a.ip.data()), a.ip.size()));
-    d.add((std::uint64_t{static_cast<std::uint8_t>(a.fam)} << 16) | a.port);
+    d.add((std::uint64_t{a.channel} << 32) | (std::uint64_t{static_cast<std::uint8_t>(a.fam)} << 16) |
+          a.port);
+    d.add(s.user);
     d.add(s.peer.node_id);
     if (s.will) {
         d.add(s.will->topic);
@@ -113,7 +115,10 @@ persist::gateway_session_row session_store::row_of(const session& s) {
         .reachable = s.reachable,
         .keep_alive_s = s.keep_alive_s,
         .sleep_s = s.sleep_s,
-        .peer_address = s.peer.address.to_string(),
+        // A DTLS session does not outlive the process: such a device handshakes again, so its
+        // address is not kept (nothing may reach it in plaintext), its identity is.
+        .peer_address = s.peer.address.channel == 0 ? s.peer.address.to_string()
+                                                    : std::string(dtls_address_tag) + s.user,
         .node_id = s.peer.node_id,
         .via_forwarder = s.peer.via_forwarder,
         .next_msg_id = s.next_msg_id,

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/persist/store.hpp"
@@ -16,6 +17,9 @@
 #include "gateway/session_table.hpp"
 
 namespace snbridge::gateway {
+
+/// The stored peer address of a session that came over DTLS: this tag and the identity.
+inline constexpr std::string_view dtls_address_tag = "dtls:";
 
 class session_store {
 public:

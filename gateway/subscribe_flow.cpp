@@ -78,7 +78,7 @@ void on_subscribe(core_context& cx, session& s, const mqttsn::subscribe& r) {
         cx.send(s, refuse);
         return;
     }
-    if (!cx.settings.access.may_read(s.client_id, {}, w.filter)) {
+    if (!cx.settings.access.may_read(s.client_id, s.user, w.filter)) {
         cx.count_drop(drop_reason::acl_subscribe, &s.peer); // docs/spec-decisions.md rule 20
         refuse.rc = return_code::not_supported;
         cx.send(s, refuse);

@@ -93,6 +93,12 @@ void on_pingreq(core_context& cx, const endpoint& from, const mqttsn::pingreq& p
         cx.count_drop(drop_reason::not_connected, &from);
         return;
     }
+    if (!p.client_id.empty() && !(s->peer == from) && cx.out.peer_identity(from) != s->user) {
+        // docs/security.md "DTLS": only the identity that connected the session may move it.
+        cx.count_drop(drop_reason::identity_refused, &from);
+        answer_unknown(cx, from);
+        return;
+    }
     if (!p.client_id.empty()) {
         cx.sessions.bind(*s, from); // NAT and NB-IoT change ports: PINGREQ(ClientId) rebinds
     }

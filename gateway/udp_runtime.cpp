@@ -37,7 +37,16 @@ udp_runtime::udp_runtime(common::uv::loop& l, drop_counter& drops, udp_runtime_o
     , metrics_(options_.metrics != nullptr ? options_.metrics : own_metrics_.get())
     , limiter_(options_.rate_limit) {
     namespace mqttsn = common::mqttsn;
-    for (std::size_t t = 0; t <= 256; ++t) {
+    if (options_.dtls) {
+        const auto in = metrics_->counter_of("snbridge_dtls_datagrams_received_total",
+                                             "Datagrams received on the DTLS listeners (before "
+                                             "the rate limit).");
+        const auto out = metrics_->counter_of("snbridge_dtls_datagrams_sent_total",
+                                              "Datagrams sent from the DTLS listeners.");
+        received_.fill(in);
+        sent_.fill(out);
+    }
+    for (std::size_t t = 0; t <= 256 && !options_.dtls; ++t) {
         const auto name = t == 256 ? std::string_view("none")
                                    : mqttsn::to_string(static_cast<mqttsn::msg_type>(t));
         received_[t] = metrics_->counter_of(
@@ -89,7 +98,7 @@ common::result<void> udp_runtime::start(datagram_handler& handler) {
             return r;
         }
     }
-    if (listeners_.empty()) {
+    if (listeners_.empty() && !options_.listen.empty()) {
         return common::fail(common::error{"no UDP listen socket could be opened"});
     }
     reschedule();
@@ -98,7 +107,8 @@ common::result<void> udp_runtime::start(datagram_handler& handler) {
 
 common::result<void> udp_runtime::open_listener(const common::net_address& address) {
     auto socket = std::make_unique<common::uv::udp_socket>(loop_, options_.max_queued_sends);
-    common::log::info("Opening ", family_name(address), " listen socket on UDP ",
+    common::log::info("Opening ", family_name(address), " listen socket on ",
+                      options_.dtls ? "DTLS " : "UDP ",
                       common::uv::is_unspecified(address) ? "port " + std::to_string(address.port)
                                                           : address.to_string(),
                       ".");

@@ -50,6 +50,9 @@ struct udp_runtime_options {
     bool multicast_loop = true;
     /// Per source address, before decoding (config `mqttsn.rate_limit`; off by default).
     rate_limiter::limits rate_limit{};
+    /// DTLS listeners (`mqttsn.dtls_listen`): the log says "DTLS", and the datagrams are
+    /// counted as snbridge_dtls_datagrams_{received,sent}_total (records have no MsgType).
+    bool dtls = false;
     /// Where the datagram counters live (docs/monitoring.md); nullptr: a registry of the
     /// runtime's own. Must outlive the runtime.
     common::metrics::registry* metrics = nullptr;

@@ -383,7 +383,9 @@ void mqtt_connection::handle_connect(mqtt::connect&& c, clock::time_point now) {
         return;
     }
     // docs/security.md: clients.allowed_client_ids (as Mosquitto's clientid_prefixes: 5).
-    if (!settings_.access.client_allowed(c.client_id)) {
+    // A ClientId bound to a DTLS identity (mqttsn.dtls.psk) is that device's alone.
+    if (!settings_.access.client_allowed(c.client_id) ||
+        !settings_.access.identity_allows({}, c.client_id)) {
         ++stats_.acl_refused;
         refuse(mqtt::connack_code::not_authorized);
         return;

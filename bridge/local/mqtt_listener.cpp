@@ -74,9 +74,10 @@ struct mqtt_listener::entry final : mqtt_transport {
 };
 
 mqtt_settings mqtt_settings_from(const config::broker_section& broker,
-                                 const config::clients_section& clients) {
+                                 const config::clients_section& clients,
+                                 const config::dtls_section& dtls) {
     auto s = mqtt_settings_from(broker);
-    s.access = common::access_control(clients.allowed_client_ids, clients.acl);
+    s.access = config::access_control_of(clients, dtls);
     return s;
 }
 

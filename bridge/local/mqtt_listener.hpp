@@ -29,15 +29,18 @@
 namespace snbridge::config {
 struct broker_section;
 struct clients_section;
+struct dtls_section;
 } // namespace snbridge::config
 
 namespace snbridge::bridge::local {
 
 /// The listener settings from the `broker:` section of the config.
 [[nodiscard]] mqtt_settings mqtt_settings_from(const config::broker_section& broker);
-/// The same with the access control of `clients:` (docs/security.md).
+/// The same with the access control of `clients:` and the ClientIds `mqttsn.dtls.psk` binds
+/// to DTLS identities (docs/security.md).
 [[nodiscard]] mqtt_settings mqtt_settings_from(const config::broker_section& broker,
-                                               const config::clients_section& clients);
+                                               const config::clients_section& clients,
+                                               const config::dtls_section& dtls);
 
 /// The listener's counters, cells of the broker's metrics registry. Monotonic.
 struct mqtt_listener_stats {
