@@ -72,8 +72,24 @@ const bad_case bad_table[] = {
                     "mqttsn, mode, ...), got \"just text\""},
     // addresses
     {"mqttsn:\n  listen: []\n",
-     "snbridge.yaml:2:11: mqttsn.listen: must have at least 1 item, got 0"},
-    {"mqttsn:\n  listen:\n", "snbridge.yaml:2:3: mqttsn.listen: must have at least 1 item, got 0"},
+     "snbridge.yaml:2:11: mqttsn.listen: must name at least one address (or give dtls_listen)"},
+    {"mqttsn:\n  listen:\n",
+     "snbridge.yaml:2:3: mqttsn.listen: must name at least one address (or give dtls_listen)"},
+    // DTLS (docs/security.md "DTLS")
+    {"mqttsn:\n  dtls_listen: [\"127.0.0.1:8883\"]\n",
+     "snbridge.yaml:2:16: mqttsn.dtls_listen: needs a way for devices to authenticate: "
+     "mqttsn.dtls.psk entries, or mqttsn.dtls.cert_file, key_file and ca_file"},
+    {"mqttsn:\n  dtls:\n    psk:\n      - { identity: d, key: \"abc\" }\n",
+     "snbridge.yaml:4:29: mqttsn.dtls.psk[0].key: must be a key of 1 to 256 bytes in hex (an "
+     "even number of 0-9a-f), got \"abc\""},
+    {"mqttsn:\n  dtls:\n    psk:\n      - { identity: d, key: \"0g\" }\n",
+     "snbridge.yaml:4:29: mqttsn.dtls.psk[0].key: must be a key of 1 to 256 bytes in hex (an "
+     "even number of 0-9a-f), got \"0g\""},
+    {"mqttsn:\n  dtls:\n    psk:\n      - { key: \"00\" }\n",
+     "snbridge.yaml:4:9: mqttsn.dtls.psk[0].identity: is required (the PSK identity the device "
+     "sends)"},
+    {"mqttsn:\n  dtls:\n    psk:\n      - { identity: d, key: \"00\" }\n      - { identity: d, key: \"01\" }\n",
+     "snbridge.yaml:5:21: mqttsn.dtls.psk[1].identity: \"d\" is given twice"},
     {"mqttsn:\n  listen: [\"localhost:1883\"]\n",
      R"(snbridge.yaml:2:12: mqttsn.listen[0]: must be "ip:port", e.g. "0.0.0.0:1883" or "[::]:1883", got "localhost:1883" (not a numeric IPv4 address))"},
     {"mqttsn:\n  listen: [\"::1:1883\"]\n",
