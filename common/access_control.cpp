@@ -57,8 +57,7 @@ bool filter_covers(std::string_view pattern, std::string_view filter) noexcept {
 }
 
 access_control::access_control(std::vector<std::string> allowed_client_ids,
-                               std::vector<acl_rule> rules,
-                               std::vector<identity_binding> bindings)
+                               std::vector<acl_rule> rules, std::vector<identity_binding> bindings)
     : client_ids_(std::move(allowed_client_ids))
     , rules_(std::move(rules))
     , bindings_(std::move(bindings)) {}

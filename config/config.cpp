@@ -217,8 +217,7 @@ std::vector<std::string> key_paths() {
     return out;
 }
 
-common::access_control access_control_of(const clients_section& clients,
-                                         const dtls_section& dtls) {
+common::access_control access_control_of(const clients_section& clients, const dtls_section& dtls) {
     std::vector<common::identity_binding> bindings;
     for (const auto& p : dtls.psk) {
         if (!p.client_id.empty()) {

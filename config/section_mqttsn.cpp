@@ -48,7 +48,8 @@ void parse_dtls(section_reader& d, dtls_section& out) {
         }
         item.read("identity", e.identity, 1, 128);
         if (!item.has("key")) {
-            item.error("key", "is required (the key in hex, e.g. \"00112233445566778899aabbccddeeff\")");
+            item.error("key",
+                       "is required (the key in hex, e.g. \"00112233445566778899aabbccddeeff\")");
         } else if (auto v = item.value("key")) {
             if (auto text = v->as_string(1, 512)) {
                 auto key = from_hex(*text);
@@ -72,7 +73,8 @@ void parse_dtls(section_reader& d, dtls_section& out) {
     read_pem_file(d, "ca_file", out.ca_file, "to ask devices for no certificates");
     if (out.cert_file.empty() != out.key_file.empty()) {
         d.error(out.cert_file.empty() ? "cert_file" : "key_file",
-                "is required with " + std::string(out.cert_file.empty() ? "key_file" : "cert_file"));
+                "is required with " +
+                    std::string(out.cert_file.empty() ? "key_file" : "cert_file"));
     }
     if (!out.ca_file.empty() && out.cert_file.empty()) {
         d.error("cert_file", "is required with ca_file (devices check the gateway's certificate)");

@@ -188,14 +188,14 @@ dtls_layer::dtls_layer(private_tag, const dtls_options& options, drop_counter& d
 }
 
 common::result<std::unique_ptr<dtls_layer>> dtls_layer::create(const dtls_options& options,
-                                                              drop_counter& drops) {
+                                                               drop_counter& drops) {
     auto layer = std::make_unique<dtls_layer>(private_tag{}, options, drops);
     if (auto r = layer->make_context(options); !r) {
         return common::fail(r.error());
     }
     if (!layer->make_listener()) {
-        return common::fail(common::error{"DTLS: cannot create a listener: " +
-                                          last_error("out of memory")});
+        return common::fail(
+            common::error{"DTLS: cannot create a listener: " + last_error("out of memory")});
     }
     return layer;
 }
@@ -244,14 +244,13 @@ common::result<void> dtls_layer::make_context(const dtls_options& o) {
     }
     if (!o.ca_file.empty()) {
         if (SSL_CTX_load_verify_locations(ctx_, o.ca_file.c_str(), nullptr) != 1) {
-            return common::fail(common::error{"mqttsn.dtls.ca_file: " + o.ca_file + ": " +
-                                              last_error("unusable")});
+            return common::fail(
+                common::error{"mqttsn.dtls.ca_file: " + o.ca_file + ": " + last_error("unusable")});
         }
         // With PSK entries too, a device may use either: the identity check after the
         // handshake refuses one that has neither.
-        SSL_CTX_set_verify(ctx_,
-                           SSL_VERIFY_PEER | (o.psk.empty() ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
-                           nullptr);
+        SSL_CTX_set_verify(
+            ctx_, SSL_VERIFY_PEER | (o.psk.empty() ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), nullptr);
     }
     if (SSL_CTX_set_cipher_list(ctx_, ciphers.c_str()) != 1) {
         return common::fail(common::error{"DTLS: no usable cipher suite: " + last_error("")});
@@ -434,8 +433,8 @@ bool dtls_layer::handshake(peer& p, time_point now) {
         flush(p.address);
         timeval left{};
         if (DTLSv1_get_timeout(p.ssl, &left) == 1) {
-            p.retransmit_at = now + std::chrono::seconds(left.tv_sec) +
-                              std::chrono::microseconds(left.tv_usec);
+            p.retransmit_at =
+                now + std::chrono::seconds(left.tv_sec) + std::chrono::microseconds(left.tv_usec);
         } else {
             p.retransmit_at.reset();
         }
@@ -460,8 +459,8 @@ void dtls_layer::on_record(peer& p, std::span<const std::uint8_t> bytes, time_po
             auto tagged = p.address;
             tagged.channel = channel;
             core_->on_datagram(
-                tagged, std::span<const std::uint8_t>(plain_buf_.data(), static_cast<std::size_t>(n)),
-                now);
+                tagged,
+                std::span<const std::uint8_t>(plain_buf_.data(), static_cast<std::size_t>(n)), now);
             if (p.broken) {
                 close(p, "dtls_send_failed", now, "the session cannot send");
                 return;
@@ -519,7 +518,7 @@ std::string_view dtls_layer::peer_identity(const common::net_address& from) cons
     }
     const auto it = by_channel_.find(from.channel);
     return it == by_channel_.end() || !it->second->established ? std::string_view{}
-                                                                : it->second->identity;
+                                                               : it->second->identity;
 }
 
 void dtls_layer::flush(const common::net_address& to) {
@@ -569,11 +568,11 @@ void dtls_layer::on_tick(time_point now) {
             }
             flush(p->address);
             timeval left{};
-            p->retransmit_at = DTLSv1_get_timeout(p->ssl, &left) == 1
-                                   ? std::optional<time_point>(
-                                         now + std::chrono::seconds(left.tv_sec) +
-                                         std::chrono::microseconds(left.tv_usec))
-                                   : std::nullopt;
+            p->retransmit_at =
+                DTLSv1_get_timeout(p->ssl, &left) == 1
+                    ? std::optional<time_point>(now + std::chrono::seconds(left.tv_sec) +
+                                                std::chrono::microseconds(left.tv_usec))
+                    : std::nullopt;
         }
     }
     if (next_sweep_ && now >= *next_sweep_) {
@@ -610,10 +609,11 @@ void dtls_layer::close(peer& p, std::string_view reason, time_point now, std::st
             SSL_shutdown(p.ssl); // close_notify; the device need not answer
             flush(p.address);
         }
-        auto closed = metrics_->counter_of("snbridge_dtls_sessions_closed_total",
-                         "DTLS sessions ended, by reason (idle, evicted, replaced, peer_closed, "
-                         "dtls_bad_record, dtls_send_failed).",
-                         {{"reason", reason}});
+        auto closed = metrics_->counter_of(
+            "snbridge_dtls_sessions_closed_total",
+            "DTLS sessions ended, by reason (idle, evicted, replaced, peer_closed, "
+            "dtls_bad_record, dtls_send_failed).",
+            {{"reason", reason}});
         ++closed;
         common::log::info("DTLS session ", p.channel, " with ", p.address.to_string(), " (",
                           p.identity, ") closed: ", reason, " (", detail, ").");
@@ -678,8 +678,8 @@ std::string dtls_layer::identity_of(ssl_st* ssl) const {
         return {};
     }
     std::array<char, 256> cn{};
-    const int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName,
-                                            cn.data(), static_cast<int>(cn.size()));
+    const int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn.data(),
+                                            static_cast<int>(cn.size()));
     return n > 0 ? std::string(cn.data(), static_cast<std::size_t>(n)) : std::string();
 }
 

@@ -102,7 +102,9 @@ public:
     [[nodiscard]] std::string_view peer_identity(const common::net_address& from) const override;
 
     [[nodiscard]] std::size_t sessions() const noexcept { return established_; }
-    [[nodiscard]] std::size_t handshakes() const noexcept { return by_address_.size() - established_; }
+    [[nodiscard]] std::size_t handshakes() const noexcept {
+        return by_address_.size() - established_;
+    }
 
     struct private_tag {};
     dtls_layer(private_tag, const dtls_options& options, drop_counter& drops);

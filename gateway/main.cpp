@@ -256,8 +256,8 @@ void reload(const options& opt, cfg::config& running, gw::gateway_core& handler,
         log::notice("Reload: the upstream credentials and TLS files apply from the next connect.");
     }
     if (listener != nullptr && (users_changed || !(next.clients == running.clients))) {
-        listener->reload_access(
-            snbridge::bridge::local::mqtt_settings_from(next.broker, next.clients, next.mqttsn.dtls));
+        listener->reload_access(snbridge::bridge::local::mqtt_settings_from(
+            next.broker, next.clients, next.mqttsn.dtls));
         log::notice("Reload: the MQTT listener's users apply to new connections, its access "
                     "rules from now on.");
     }
@@ -410,7 +410,8 @@ int run(const options& opt, cfg::config config) {
     if (broker && !config.broker.mqtt_listen.empty()) {
         auto started = snbridge::bridge::local::mqtt_listener::start(
             loop, broker,
-            snbridge::bridge::local::mqtt_settings_from(config.broker, config.clients, config.mqttsn.dtls));
+            snbridge::bridge::local::mqtt_settings_from(config.broker, config.clients,
+                                                        config.mqttsn.dtls));
         if (!started) {
             print_errors(started.error().message, true);
             return 1;

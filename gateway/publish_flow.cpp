@@ -143,7 +143,8 @@ void on_publish_minus_one(core_context& cx, const endpoint& from, mqttsn::publis
     }
     if (!cx.settings.access.open()) {
         const session* s = cx.sessions.find(from);
-        if (!cx.settings.access.may_write(s != nullptr ? s->client_id : "", s != nullptr ? s->user : "", topic)) {
+        if (!cx.settings.access.may_write(s != nullptr ? s->client_id : "",
+                                          s != nullptr ? s->user : "", topic)) {
             cx.count_drop(drop_reason::acl_publish, &from);
             return;
         }

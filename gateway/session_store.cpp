@@ -48,8 +48,8 @@ std::uint64_t session_store::digest_of(const session& s) {
     const auto& a = s.peer.address;
     // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): address bytes as chars
     d.add(std::string_view(reinterpret_cast<const char*>(a.ip.data()), a.ip.size()));
-    d.add((std::uint64_t{a.channel} << 32) | (std::uint64_t{static_cast<std::uint8_t>(a.fam)} << 16) |
-          a.port);
+    d.add((std::uint64_t{a.channel} << 32) |
+          (std::uint64_t{static_cast<std::uint8_t>(a.fam)} << 16) | a.port);
     d.add(s.user);
     d.add(s.peer.node_id);
     if (s.will) {

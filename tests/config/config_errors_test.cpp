@@ -88,7 +88,8 @@ const bad_case bad_table[] = {
     {"mqttsn:\n  dtls:\n    psk:\n      - { key: \"00\" }\n",
      "snbridge.yaml:4:9: mqttsn.dtls.psk[0].identity: is required (the PSK identity the device "
      "sends)"},
-    {"mqttsn:\n  dtls:\n    psk:\n      - { identity: d, key: \"00\" }\n      - { identity: d, key: \"01\" }\n",
+    {"mqttsn:\n  dtls:\n    psk:\n      - { identity: d, key: \"00\" }\n      - { identity: d, "
+     "key: \"01\" }\n",
      "snbridge.yaml:5:21: mqttsn.dtls.psk[1].identity: \"d\" is given twice"},
     {"mqttsn:\n  listen: [\"localhost:1883\"]\n",
      R"(snbridge.yaml:2:12: mqttsn.listen[0]: must be "ip:port", e.g. "0.0.0.0:1883" or "[::]:1883", got "localhost:1883" (not a numeric IPv4 address))"},
