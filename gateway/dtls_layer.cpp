@@ -13,20 +13,12 @@
 #include <openssl/x509.h>
 
 #include "common/log.hpp"
+#include "common/tls/dtls_suites.hpp"
 
 namespace snbridge::gateway {
 
 namespace {
 
-/// PSK suites first (what constrained devices implement: CCM_8 is CoAP's mandatory suite), the
-/// ECDHE ones for forward secrecy.
-constexpr const char* psk_ciphers =
-    "ECDHE-PSK-CHACHA20-POLY1305:ECDHE-PSK-AES128-CBC-SHA256:PSK-AES128-CCM8:PSK-AES128-CCM:"
-    "PSK-AES128-GCM-SHA256:PSK-AES256-GCM-SHA384:PSK-CHACHA20-POLY1305:PSK-AES128-CBC-SHA256";
-constexpr const char* certificate_ciphers =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:"
-    "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-AES128-CCM8:ECDHE-ECDSA-AES128-CCM";
 constexpr std::size_t cookie_length = 32;
 constexpr std::size_t max_record_plaintext = 16384;
 
@@ -225,7 +217,7 @@ common::result<void> dtls_layer::make_context(const dtls_options& o) {
     std::string ciphers;
     if (!o.psk.empty()) {
         SSL_CTX_set_psk_server_callback(ctx_, find_psk);
-        ciphers = psk_ciphers;
+        ciphers = common::tls::dtls_psk_suites;
     }
     if (!o.cert_file.empty()) {
         if (SSL_CTX_use_certificate_chain_file(ctx_, o.cert_file.c_str()) != 1) {
@@ -240,7 +232,7 @@ common::result<void> dtls_layer::make_context(const dtls_options& o) {
             return common::fail(common::error{"mqttsn.dtls.key_file: " + o.key_file +
                                               " does not belong to " + o.cert_file});
         }
-        ciphers += (ciphers.empty() ? "" : ":") + std::string(certificate_ciphers);
+        ciphers += (ciphers.empty() ? "" : ":") + std::string(common::tls::dtls_certificate_suites);
     }
     if (!o.ca_file.empty()) {
         if (SSL_CTX_load_verify_locations(ctx_, o.ca_file.c_str(), nullptr) != 1) {

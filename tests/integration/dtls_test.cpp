@@ -67,10 +67,25 @@ void make_certificates(const test::temp_dir& dir) {
             {"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj",
              "/CN=" + cn, "-keyout", d + "/" + name + ".key", "-out", d + "/" + name + ".csr"});
     };
+    dir.write("san.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
     const auto sign = [&](const std::string& name, const std::string& ca) {
-        run("/usr/bin/openssl", {"x509", "-req", "-in", d + "/" + name + ".csr", "-CA",
-                                 d + "/" + ca + ".crt", "-CAkey", d + "/" + ca + ".key",
-                                 "-CAcreateserial", "-days", "2", "-out", d + "/" + name + ".crt"});
+        std::vector<std::string> args{"x509",
+                                      "-req",
+                                      "-in",
+                                      d + "/" + name + ".csr",
+                                      "-CA",
+                                      d + "/" + ca + ".crt",
+                                      "-CAkey",
+                                      d + "/" + ca + ".key",
+                                      "-CAcreateserial",
+                                      "-days",
+                                      "2",
+                                      "-out",
+                                      d + "/" + name + ".crt"};
+        if (name == "gateway") {
+            args.insert(args.end(), {"-extfile", d + "/san.ext"});
+        }
+        run("/usr/bin/openssl", args);
     };
     for (const char* ca : {"ca", "rogue"}) {
         run("/usr/bin/openssl",
@@ -257,4 +272,46 @@ TEST_CASE("dtls: ClientHellos without a cookie get HelloVerifyRequests and no st
     CHECK_MESSAGE(ok.find("03 05 00") != std::string::npos, ok);
     CHECK(g.gw.proc().count(" as dev1 (ECDHE-PSK-") == 1);
     CHECK(g.gw.proc().count("dtls_handshake_timeout") == 0);
+}
+
+TEST_CASE("dtls: snbridge-pub and snbridge-sub over DTLS, with a PSK and with certificates") {
+    dtls_gateway g;
+    const auto port = std::to_string(g.dtls_port);
+    const auto mqtt = std::to_string(g.mqtt_port);
+    const auto c = g.certs.path().string();
+    {
+        // snbridge-pub -> the built-in broker -> mosquitto_sub.
+        test::process sub("/usr/bin/mosquitto_sub",
+                          {"-h", "127.0.0.1", "-p", mqtt, "-t", "dt/+", "-C", "2", "-v"});
+        REQUIRE(g.gw.proc().wait_for_output("New client connected from", 5s));
+        test::process psk(test::binary_path("tools/snbridge-pub"),
+                          {"-p", port, "--psk", dev1_key, "--psk-identity", "dev1", "-i", "dev1",
+                           "-t", "dt/psk", "-m", "one", "-q", "1"});
+        CHECK(psk.wait_exit(10s) == 0);
+        test::process cert(test::binary_path("tools/snbridge-pub"),
+                           {"-p", port, "--cert", c + "/device.crt", "--key", c + "/device.key",
+                            "--cafile", c + "/ca.crt", "-i", "cert-dev", "-t", "dt/cert", "-m",
+                            "two", "-q", "2"});
+        CHECK_MESSAGE(cert.wait_exit(10s) == 0, cert.output());
+        REQUIRE(sub.wait_exit(10s) == 0);
+        CHECK(sub.output() == "dt/psk one\ndt/cert two\n");
+    }
+    {
+        // mosquitto_pub -> the built-in broker -> snbridge-sub over DTLS.
+        test::process sub(test::binary_path("tools/snbridge-sub"),
+                          {"-p", port, "--psk", dev1_key, "--psk-identity", "dev1", "-i", "dev1",
+                           "-t", "down/#", "-q", "1", "-C", "1", "-v"});
+        REQUIRE(g.gw.proc().wait_for_output("Sending SUBACK to dev1", 5s));
+        test::process pub("/usr/bin/mosquitto_pub", {"-h", "127.0.0.1", "-p", mqtt, "-t",
+                                                     "down/cmd", "-m", "open", "-q", "1"});
+        CHECK(pub.wait_exit(10s) == 0);
+        REQUIRE(sub.wait_exit(10s) == 0);
+        CHECK(sub.output() == "down/cmd open\n");
+    }
+    // A gateway certificate the device does not trust: snbridge-pub says why.
+    test::process rogue(test::binary_path("tools/snbridge-pub"),
+                        {"-p", port, "--cert", c + "/device.crt", "--key", c + "/device.key",
+                         "--cafile", c + "/rogue.crt", "-i", "cert-dev", "-t", "x", "-m", "y"});
+    CHECK(rogue.wait_exit(10s) != 0);
+    CHECK(rogue.count("certificate verify failed") == 1);
 }

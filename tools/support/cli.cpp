@@ -92,7 +92,12 @@ std::string_view common_help() noexcept {
            "  --will-qos Q     will QoS 0..2 (default 0);  --will-retain  retain the will\n"
            "  --fe             forwarder encapsulation: wrap every message (MQTT-SN 1.2 §5.5)\n"
            "  --fe-node ID     wireless node id for --fe (default 'node')\n"
-           "  --retry MS       retransmit unanswered requests every MS ms (default: never)\n";
+           "  --retry MS       retransmit unanswered requests every MS ms (default: never)\n"
+           "  --psk HEX        DTLS 1.2 with this pre-shared key (hex) to a dtls_listen port\n"
+           "  --psk-identity ID  the identity of --psk\n"
+           "  --cafile FILE    DTLS: check the gateway's certificate against this CA\n"
+           "  --cert FILE      DTLS with this client certificate (PEM; needs --key, --cafile)\n"
+           "  --key FILE       the private key of --cert (PEM)\n";
 }
 
 std::optional<long long> parse_int(std::string_view s, long long lo, long long hi) {
@@ -153,6 +158,7 @@ parse_status parse_common(int argc, char** argv, int& i, common_options& o, std:
             return parse_status::error;
         }
         o.endpoint.port = static_cast<std::uint16_t>(*v);
+        o.port_given = true;
     } else if (a == "-4") {
         o.endpoint.ip_family = endpoint_options::family::v4;
     } else if (a == "-6") {
@@ -239,6 +245,20 @@ parse_status parse_common(int argc, char** argv, int& i, common_options& o, std:
             return parse_status::error;
         }
         o.endpoint.retry_interval = std::chrono::milliseconds(*v);
+    } else if (a == "--psk" || a == "--psk-identity" || a == "--cafile" || a == "--cert" ||
+               a == "--key") {
+        // DTLS 1.2 (mosquitto_pub's option names).
+        const auto v = value();
+        if (!v || v->empty()) {
+            err = err.empty() ? std::string(a) + " needs a value" : err;
+            return parse_status::error;
+        }
+        auto& d = o.endpoint.dtls;
+        (a == "--psk"            ? d.psk_hex
+         : a == "--psk-identity" ? d.psk_identity
+         : a == "--cafile"       ? d.cafile
+         : a == "--cert"         ? d.cert
+                                 : d.key) = std::string(*v);
     } else {
         return parse_status::not_mine;
     }
@@ -247,6 +267,23 @@ parse_status parse_common(int argc, char** argv, int& i, common_options& o, std:
 }
 
 bool finish_common(common_options& o, std::string_view prefix, std::string& err) {
+    const auto& d = o.endpoint.dtls;
+    if (d.psk_hex.empty() != d.psk_identity.empty()) {
+        err = d.psk_hex.empty() ? "--psk-identity needs --psk" : "--psk needs --psk-identity";
+        return false;
+    }
+    if (!d.cert.empty() && (d.key.empty() || d.cafile.empty())) {
+        err = "--cert needs --key and --cafile";
+        return false;
+    }
+    if ((!d.key.empty() && d.cert.empty()) || (!d.cafile.empty() && !d.enabled())) {
+        err = d.cert.empty() && !d.key.empty() ? "--key needs --cert"
+                                               : "--cafile needs --psk or --cert";
+        return false;
+    }
+    if (d.enabled() && !o.port_given) {
+        o.endpoint.port = 8883; // as mosquitto_pub does for TLS
+    }
     if (o.connect.client_id.empty()) {
         o.connect.client_id = std::string(prefix) + "-" + std::to_string(::getpid());
     }

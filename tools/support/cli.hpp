@@ -42,6 +42,7 @@ struct common_options {
     bool short_topics = false;             ///< -S/--short
     bool debug = false;                    ///< -d
     bool host_given = false;
+    bool port_given = false;
     std::optional<std::string> will_topic;
     std::optional<std::string> will_payload;
     int will_qos = 0;

@@ -87,16 +87,28 @@ client_result<sn_client> sn_client::open(const endpoint_options& ep) {
             continue;
         }
         ::freeaddrinfo(res);
-        return sn_client(fd, ep);
+        std::unique_ptr<dtls_channel> dtls;
+        if (ep.dtls.enabled()) {
+            auto done = dtls_channel::handshake(fd, ep.dtls, host, ep.timeout);
+            if (!done) {
+                ::close(fd);
+                return common::fail(
+                    make_error(client_errc::network,
+                               done.error().message + " (" + host + " port " + port + ")"));
+            }
+            dtls = std::move(*done);
+        }
+        return sn_client(fd, ep, std::move(dtls));
     }
     ::freeaddrinfo(res);
     return common::fail(make_error(client_errc::network,
                                    "cannot open UDP socket to '" + host + "': " + last_error));
 }
 
-sn_client::sn_client(int fd, endpoint_options ep) noexcept
+sn_client::sn_client(int fd, endpoint_options ep, std::unique_ptr<dtls_channel> dtls) noexcept
     : fd_(fd)
-    , ep_(std::move(ep)) {}
+    , ep_(std::move(ep))
+    , dtls_(std::move(dtls)) {}
 
 sn_client::sn_client(sn_client&& other) noexcept
     : fd_(std::exchange(other.fd_, -1))
@@ -107,7 +119,8 @@ sn_client::sn_client(sn_client&& other) noexcept
     , names_(std::move(other.names_))
     , qos2_inbound_(std::move(other.qos2_inbound_))
     , inbox_(std::move(other.inbox_))
-    , malformed_(other.malformed_) {}
+    , malformed_(other.malformed_)
+    , dtls_(std::move(other.dtls_)) {}
 
 sn_client& sn_client::operator=(sn_client&& other) noexcept {
     if (this != &other) {
@@ -123,11 +136,13 @@ sn_client& sn_client::operator=(sn_client&& other) noexcept {
         qos2_inbound_ = std::move(other.qos2_inbound_);
         inbox_ = std::move(other.inbox_);
         malformed_ = other.malformed_;
+        dtls_ = std::move(other.dtls_);
     }
     return *this;
 }
 
 sn_client::~sn_client() {
+    dtls_.reset(); // its close_notify goes out on the socket first
     if (fd_ >= 0) {
         ::close(fd_);
     }
@@ -170,6 +185,12 @@ client_result<void> sn_client::send_raw(const sn::packet& p) {
                 make_error(client_errc::bad_argument, "encapsulated message too large"));
         }
     }
+    if (dtls_) {
+        if (!dtls_->write(bytes)) {
+            return common::fail(make_error(client_errc::network, dtls_->error()));
+        }
+        return {};
+    }
     const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), 0);
     if (n < 0) {
         return common::fail(
@@ -187,7 +208,7 @@ client_result<std::optional<sn::packet>> sn_client::read_until(clock::time_point
                 ? std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1
                 : 0;
         pollfd pfd{fd_, POLLIN, 0};
-        const int pr = ::poll(&pfd, 1, static_cast<int>(left));
+        const int pr = dtls_ && dtls_->pending() ? 1 : ::poll(&pfd, 1, static_cast<int>(left));
         if (pr < 0) {
             if (errno == EINTR) {
                 continue;
@@ -201,7 +222,18 @@ client_result<std::optional<sn::packet>> sn_client::read_until(clock::time_point
             }
             continue;
         }
-        const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+        long got = 0;
+        if (dtls_) {
+            got = dtls_->read(buf);
+            if (got < 0) {
+                return common::fail(make_error(client_errc::network, dtls_->error()));
+            }
+            if (got == 0) {
+                continue; // a handshake retransmission, or nothing yet
+            }
+        }
+        const ssize_t n =
+            dtls_ ? static_cast<ssize_t>(got) : ::recv(fd_, buf.data(), buf.size(), 0);
         if (n < 0) {
             if (errno == EINTR || errno == EAGAIN) {
                 continue;

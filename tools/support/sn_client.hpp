@@ -19,6 +19,7 @@
 
 #include "common/mqttsn/packet.hpp"
 #include "common/result.hpp"
+#include "tools/support/dtls_channel.hpp"
 
 namespace snbridge::tools {
 
@@ -60,6 +61,9 @@ struct endpoint_options {
     /// Called with every message sent (true) or received (false), after (before)
     /// encapsulation is removed (added); for `-d` debug output. Optional.
     std::function<void(bool sent, const sn::packet&)> trace;
+    /// DTLS 1.2 to a `mqttsn.dtls_listen` port (--psk/--psk-identity or --cert/--key, with
+    /// --cafile); not enabled(): plain UDP.
+    dtls_settings dtls{};
 };
 
 struct will_options {
@@ -173,7 +177,7 @@ public:
     [[nodiscard]] std::uint64_t malformed_count() const noexcept { return malformed_; }
 
 private:
-    explicit sn_client(int fd, endpoint_options ep) noexcept;
+    sn_client(int fd, endpoint_options ep, std::unique_ptr<dtls_channel> dtls) noexcept;
 
     using clock = std::chrono::steady_clock;
     using matcher = bool (*)(const sn::packet&, std::uint16_t);
@@ -204,6 +208,7 @@ private:
     std::deque<message> inbox_;
     std::vector<message>* wake_sink_ = nullptr;
     std::uint64_t malformed_ = 0;
+    std::unique_ptr<dtls_channel> dtls_;
 };
 
 /// Parses a host:port list entry; helper for tools: "127.0.0.1", "::1", "[::1]".
