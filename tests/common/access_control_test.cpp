@@ -95,3 +95,26 @@ TEST_CASE("access control: topic rules with %c and %u, for everyone, one client 
     CHECK(access_control{}.may_read("x", "", "#"));
     CHECK(access_control{}.may_write("x", "", "a"));
 }
+
+TEST_CASE("identity bindings: a bound identity uses its ClientId and no one else does (table)") {
+    const access_control ac({}, {},
+                            {{"dev1", "dev1"}, {"fleet", "fleet-*"}, {"two", "a"}, {"two", "b"}});
+    const struct {
+        const char* identity;
+        const char* client_id;
+        bool allowed;
+    } rows[] = {
+        {"dev1", "dev1", true},    {"dev1", "dev2", false},     {"fleet", "fleet-7", true},
+        {"fleet", "fleet-", true}, {"fleet", "dev1", false},    {"two", "a", true},
+        {"two", "b", true},        {"two", "c", false},         {"other", "free", true},
+        {"other", "dev1", false},  {"other", "fleet-1", false}, {"", "free", true},
+        {"", "dev1", false},       {"", "fleet-x", false},      {"", "fleet", true},
+    };
+    for (const auto& r : rows) {
+        CAPTURE(r.identity);
+        CAPTURE(r.client_id);
+        CHECK(ac.identity_allows(r.identity, r.client_id) == r.allowed);
+    }
+    // Without bindings every identity may use every ClientId.
+    CHECK(access_control{}.identity_allows("x", "dev1"));
+}

@@ -19,11 +19,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
-#include <span>
-#include <vector>
-
 #include <openssl/bio.h>
 #include <openssl/ssl.h>
+#include <span>
+#include <vector>
 
 #include "gateway/dtls_layer.hpp"
 
@@ -103,7 +102,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const std::span<const std::uint8_t> body(data + i + 2, length);
         i += 2 + length;
         now += std::chrono::seconds((header >> 3) & 7);
-        const auto from = net_address::v4(127, 0, 0, 1, static_cast<std::uint16_t>(40000 + (header & 7)));
+        const auto from =
+            net_address::v4(127, 0, 0, 1, static_cast<std::uint16_t>(40000 + (header & 7)));
         w.wire.sent.clear();
         if ((header & 0x80) == 0) {
             datagram.assign(body.begin(), body.end());

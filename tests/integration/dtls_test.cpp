@@ -315,3 +315,22 @@ TEST_CASE("dtls: snbridge-pub and snbridge-sub over DTLS, with a PSK and with ce
     CHECK(rogue.wait_exit(10s) != 0);
     CHECK(rogue.count("certificate verify failed") == 1);
 }
+
+TEST_CASE("dtls: %u in clients.acl is the device's identity") {
+    dtls_gateway g("clients:\n  acl:\n    - { topic: \"up/%u/#\", access: write }\n");
+    const auto port = std::to_string(g.dtls_port);
+    const struct {
+        const char* topic;
+        bool allowed;
+    } rows[] = {{"up/dev1/t", true}, {"up/any/t", false}, {"down/dev1", false}};
+    for (const auto& r : rows) {
+        CAPTURE(r.topic);
+        test::process pub(test::binary_path("tools/snbridge-pub"),
+                          {"-p", port, "--psk", dev1_key, "--psk-identity", "dev1", "-i", "dev1",
+                           "-t", r.topic, "-m", "v", "-q", "1"});
+        const auto code = pub.wait_exit(10s);
+        REQUIRE(code.has_value());
+        CHECK((*code == 0) == r.allowed);
+    }
+    CHECK(g.gw.proc().count("acl_refused_register") == 2);
+}
