@@ -45,6 +45,9 @@ connection_id local_mqtt_side::connection_of(common::session_id id) const {
 
 void local_mqtt_side::on_taken_over(common::session_id id) {
     links_.erase(id);
+    if (taken_hook_) {
+        taken_hook_(id);
+    }
     listener_->on_session_lost(id);
 }
 

@@ -3,6 +3,7 @@
 // The MQTT side of MQTT-SN sessions in mode `broker` (the default): each gateway session is a
 // client of the in-process broker_core, next to the MQTT/TCP clients of issue 6.
 
+#include <functional>
 #include <memory>
 #include <unordered_map>
 
@@ -46,6 +47,12 @@ public:
 
     /// The broker connection of an open session, 0 when it is not open.
     [[nodiscard]] connection_id connection_of(common::session_id id) const;
+    /// Called when another client takes an open session's ClientId over, before the
+    /// listener hears on_session_lost (the session is closed without close()): the
+    /// aggregating side drops the session's filters upstream then.
+    void on_session_taken(std::function<void(common::session_id)> hook) {
+        taken_hook_ = std::move(hook);
+    }
 
 private:
     class session_link;
@@ -55,6 +62,7 @@ private:
     std::shared_ptr<broker_core> core_;
     common::mqtt_side_listener* listener_ = nullptr;
     std::unordered_map<common::session_id, std::unique_ptr<session_link>> links_;
+    std::function<void(common::session_id)> taken_hook_;
 };
 
 } // namespace snbridge::bridge::local

@@ -8,7 +8,12 @@ namespace snbridge::bridge::remote {
 aggregating_side::aggregating_side(std::shared_ptr<local::broker_core> core,
                                    std::unique_ptr<upstream_bridge> bridge)
     : local_(std::move(core))
-    , bridge_(std::move(bridge)) {}
+    , bridge_(std::move(bridge)) {
+    // A client of the local broker (a dashboard on the MQTT listener, or the same ClientId
+    // from another address) took a session over: it ends without close(). A clean one's
+    // filters went with it (MQTT 3.1.1 §3.1.2.4); the bridge stops wanting them upstream.
+    local_.on_session_taken([this](common::session_id id) { end_session(id); });
+}
 
 common::result<std::unique_ptr<aggregating_side>>
 aggregating_side::create(common::uv::loop& loop, upstream_options options,
@@ -89,6 +94,10 @@ void aggregating_side::set_will(common::session_id id, std::optional<common::wil
 void aggregating_side::close(common::session_id id, common::close_reason reason) {
     // A lost device's will is published by the local broker, and bridged out by its rules.
     local_.close(id, reason);
+    end_session(id);
+}
+
+void aggregating_side::end_session(common::session_id id) {
     const auto it = open_.find(id);
     if (it == open_.end()) {
         return;

@@ -79,6 +79,9 @@ public:
                      std::unique_ptr<upstream_bridge> bridge);
 
 private:
+    /// The session is closed: a clean one's filters are no longer wanted upstream.
+    void end_session(common::session_id id);
+
     struct open_session {
         std::string client_id;
         bool clean_session = true;

@@ -207,6 +207,46 @@ TEST_CASE("remote aggregating: CleanSession=0 keeps filters and QoS 1 messages w
     CHECK(f.side->subscriptions().refcount("cmd/#") == 0);
 }
 
+namespace {
+/// A client of the local broker, as the MQTT listener's connections are.
+struct local_client final : bridge::local::subscriber {
+    void deliver(const bridge::local::message_ptr& /*msg*/) override {}
+    void taken_over() override {}
+};
+} // namespace
+
+TEST_CASE("remote aggregating: a session taken over by a local client gives up its filters "
+          "upstream when it was clean, keeps them when not") {
+    test::remote_broker broker;
+    fixture f(options_for(broker));
+    REQUIRE(run_until(
+        f.loop, [&] { return f.side->upstream_connected(); }, 10s));
+    f.open(1, "dev", true);
+    f.open(2, "keeper", false);
+    REQUIRE(f.subscribe(1, "dev/cmd", 1, 1));
+    REQUIRE(f.subscribe(2, "keep/cmd", 1, 2));
+    const auto& table = f.side->subscriptions();
+    REQUIRE(table.refcount("dev/cmd") == 1);
+
+    // A dashboard connects to the local broker with the devices' ClientIds.
+    local_client dashboard;
+    const auto taken = f.side->core().connect("dev", true, std::nullopt, dashboard);
+    REQUIRE(taken.status == bridge::local::connect_status::accepted);
+    const auto kept = f.side->core().connect("keeper", false, std::nullopt, dashboard);
+    REQUIRE(kept.status == bridge::local::connect_status::accepted);
+    CHECK(f.rec.lost == std::vector<common::session_id>{1, 2});
+    CHECK(table.refcount("dev/cmd") == 0);
+    CHECK(table.refcount("keep/cmd") == 1); // the session and its filter live on
+    REQUIRE(
+        run_until(f.loop, [&] { return broker.count("Received UNSUBSCRIBE from gw-agg") == 1; }));
+    // Closing what the gateway already lost changes nothing.
+    f.side->close(1, common::close_reason::lost);
+    f.side->close(2, common::close_reason::lost);
+    CHECK(table.refcount("keep/cmd") == 1);
+    f.side->core().disconnect(taken.connection, common::close_reason::disconnect);
+    f.side->core().disconnect(kept.connection, common::close_reason::disconnect);
+}
+
 TEST_CASE("remote aggregating: outage drill, QoS 1 kept through a broker restart") {
     test::remote_broker broker(true);
     test::temp_dir buffer_dir;
