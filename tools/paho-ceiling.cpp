@@ -6,10 +6,17 @@
 // every remote-mode figure splits into snbridge's share and Paho's.
 //
 //   paho-ceiling --uri tcp://127.0.0.1:1883 [-n CLIENTS] [-q 0|1] [-D SECONDS] [-s BYTES]
-//                [--window N] [--prefix P] [--json]
+//                [--window N] [--prefix P] [--no-sink] [--json]
+//
+// Each client's CONNECT..CONNACK time (connect() called to its token's success) is reported as
+// connect p50/p99, and the time until all N are connected as setup_s: Paho's own connect
+// ceiling beside the transparent mode's. --no-sink leaves the subscriber out, so that Paho's
+// threads carry only the publishers; "delivered" is then what completed (QoS 1: PUBACKed by
+// the broker).
 //
 // Exit codes: 0 ok, 1 bad arguments, 2 could not connect, 3 nothing delivered.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -35,6 +42,7 @@ struct options {
     int window = 0; ///< 0: 1 for QoS 1 (a device's one in flight), 64 for QoS 0
     std::string prefix = "paho";
     bool json = false;
+    bool sink = true;
 };
 
 bool parse(int argc, char** argv, options& o) {
@@ -46,6 +54,10 @@ bool parse(int argc, char** argv, options& o) {
         const char* v = nullptr;
         if (a == "--json") {
             o.json = true;
+            continue;
+        }
+        if (a == "--no-sink") {
+            o.sink = false;
             continue;
         }
         if ((v = value()) == nullptr) {
@@ -91,7 +103,13 @@ public:
 
     /// Starts connecting (all clients connect in parallel, as the gateway's do).
     mqtt::token_ptr connect() {
-        return client_.connect(mqtt::connect_options_builder().clean_session(true).finalize());
+        connect_started_ = clock_type::now();
+        return client_.connect(mqtt::connect_options_builder().clean_session(true).finalize(),
+                               nullptr, connected_);
+    }
+    /// CONNECT..CONNACK in milliseconds (after the connect token completed).
+    [[nodiscard]] double connect_ms() const {
+        return std::chrono::duration<double, std::milli>(connected_.at - connect_started_).count();
     }
     void start(int window) {
         for (int i = 0; i < window; ++i) {
@@ -125,7 +143,16 @@ public:
     void on_failure(const mqtt::token&) override { send(); }
 
 private:
+    /// Stamps the time the connect token succeeded (from Paho's thread, before wait() returns).
+    struct connect_stamp final : mqtt::iaction_listener {
+        clock_type::time_point at{};
+        void on_success(const mqtt::token&) override { at = clock_type::now(); }
+        void on_failure(const mqtt::token&) override {}
+    };
+
     mqtt::async_client client_;
+    clock_type::time_point connect_started_{};
+    connect_stamp connected_;
     std::string topic_;
     std::string payload_;
     int qos_;
@@ -149,8 +176,10 @@ int main(int argc, char** argv) {
     sink.set_message_callback(
         [&](const mqtt::const_message_ptr&) { delivered.fetch_add(1, std::memory_order_relaxed); });
     try {
-        sink.connect(mqtt::connect_options_builder().clean_session(true).finalize())->wait();
-        sink.subscribe(o.prefix + "/#", o.qos)->wait();
+        if (o.sink) {
+            sink.connect(mqtt::connect_options_builder().clean_session(true).finalize())->wait();
+            sink.subscribe(o.prefix + "/#", o.qos)->wait();
+        }
     } catch (const mqtt::exception& e) {
         std::fprintf(stderr, "paho-ceiling: sink: %s\n", e.what());
         return 2;
@@ -173,6 +202,14 @@ int main(int argc, char** argv) {
         return 2;
     }
     const double setup_s = std::chrono::duration<double>(clock_type::now() - setup_start).count();
+    std::vector<double> connect_ms;
+    for (const auto& p : pubs) {
+        connect_ms.push_back(p->connect_ms());
+    }
+    std::sort(connect_ms.begin(), connect_ms.end());
+    const auto percentile = [&](double q) {
+        return connect_ms[static_cast<std::size_t>(q * static_cast<double>(connect_ms.size() - 1))];
+    };
     const auto start = clock_type::now();
     const auto end = start + std::chrono::duration<double>(o.duration_s);
     // Callback-driven: each completion (QoS 1: PUBACK; QoS 0: written to the socket) sends
@@ -203,23 +240,29 @@ int main(int argc, char** argv) {
         p->disconnect();
     }
     try {
-        sink.disconnect()->wait_for(std::chrono::seconds(2));
+        if (o.sink) {
+            sink.disconnect()->wait_for(std::chrono::seconds(2));
+        }
     } catch (const mqtt::exception&) {
     }
-    const auto d = delivered.load();
+    const auto d = o.sink ? delivered.load() : acked.load();
     if (o.json) {
         std::printf("{\"mode\":\"paho\",\"clients\":%d,\"qos\":%d,\"payload_bytes\":%zu,"
-                    "\"window\":%d,\"setup_s\":%.3f,\"duration_s\":%.3f,\"offered\":%llu,"
+                    "\"window\":%d,\"sink\":%s,\"setup_s\":%.3f,\"connect_p50_ms\":%.2f,"
+                    "\"connect_p99_ms\":%.2f,\"duration_s\":%.3f,\"offered\":%llu,"
                     "\"offered_rate\":%.1f,\"acked\":%llu,\"refused\":%llu,\"delivered\":%llu,"
                     "\"delivered_rate\":%.1f}\n",
-                    o.clients, o.qos, o.payload, o.window, setup_s, elapsed,
+                    o.clients, o.qos, o.payload, o.window, o.sink ? "true" : "false", setup_s,
+                    percentile(0.5), percentile(0.99), elapsed,
                     static_cast<unsigned long long>(sent), static_cast<double>(sent) / elapsed,
                     static_cast<unsigned long long>(acked.load()),
                     static_cast<unsigned long long>(refused), static_cast<unsigned long long>(d),
                     static_cast<double>(d) / elapsed);
     } else {
-        std::printf("clients %d  qos %d  payload %zu  window %d  (setup %.2f s)\n", o.clients,
-                    o.qos, o.payload, o.window, setup_s);
+        std::printf("clients %d  qos %d  payload %zu  window %d  (setup %.2f s; connect p50 "
+                    "%.1f ms, p99 %.1f ms)\n",
+                    o.clients, o.qos, o.payload, o.window, setup_s, percentile(0.5),
+                    percentile(0.99));
         std::printf("offered   %llu (%.0f msg/s), refused by Paho %llu\n",
                     static_cast<unsigned long long>(sent), static_cast<double>(sent) / elapsed,
                     static_cast<unsigned long long>(refused));
