@@ -368,6 +368,12 @@ void broker_core::send_retained(connection_id conn, std::string_view filter,
     });
 }
 
+message_ptr broker_core::retained_of(std::string_view topic) const {
+    message_ptr found;
+    retained_.match(topic, [&found](const message_ptr& msg) { found = msg; });
+    return found;
+}
+
 bool broker_core::unsubscribe(connection_id conn, std::string_view filter) {
     session* s = find(conn);
     if (s == nullptr) {

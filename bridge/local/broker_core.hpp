@@ -250,6 +250,8 @@ public:
     /// Number of messages waiting in the session of `client_id` (0 if unknown).
     [[nodiscard]] std::size_t queued(std::string_view client_id) const;
     [[nodiscard]] std::size_t retained_count() const noexcept { return retained_.size(); }
+    /// The retained message `topic` (a valid topic name) holds, nullptr when none.
+    [[nodiscard]] message_ptr retained_of(std::string_view topic) const;
     [[nodiscard]] std::size_t subscription_count() const noexcept { return tree_.size(); }
     [[nodiscard]] const broker_stats& stats() const noexcept { return stats_; }
     /// Counts into `metrics` from here on, and reports the sessions, subscriptions and

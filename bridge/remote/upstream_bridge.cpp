@@ -25,6 +25,7 @@ bridge_stats::bridge_stats(common::metrics::registry& r) {
     up_failed = out("failed");
     injected = in("published");
     echoes_dropped = in("echo_dropped");
+    retained_known = in("retained_known");
     unmapped = in("unmapped");
     held = in("held");
     held_dropped = in("held_dropped");
@@ -303,6 +304,16 @@ void upstream_bridge::on_upstream_message(const common::mqtt_message& msg) {
         return;
     }
     common::mqtt_message m{std::move(local->topic), msg.payload, msg.qos, msg.retain};
+    if (m.retain) {
+        // Upstream sets retain=1 only on what a (re)subscription sends (MQTT 3.1.1
+        // §3.3.1.3): after every reconnect, every retained message of the bridge's filters
+        // comes again. What the local broker holds already is no news to its subscribers.
+        if (const auto known = core_->retained_of(m.topic);
+            known != nullptr && known->payload == m.payload) {
+            ++stats_.retained_known;
+            return;
+        }
+    }
     // QoS 0 is never refused; QoS 1/2 keeps its order behind what is held.
     if ((m.qos == 0 || held_.empty()) && inject(m)) {
         return;

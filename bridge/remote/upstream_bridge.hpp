@@ -12,7 +12,10 @@
 // - in: the bridge subscribes upstream (each in rule's remote filter, or on demand: the
 //   filters the MQTT-SN sessions subscribe to, reference-counted at the highest QoS in a
 //   subscription_table) and publishes what arrives into the local broker, retain flag kept.
-//   All of it again after every reconnect.
+//   All of it again after every reconnect. The retained messages the upstream broker sends
+//   for those subscriptions are injected only when the local broker does not hold the same
+//   payload for the topic already: a reconnect does not deliver every retained command to
+//   the devices again.
 // - Loops: what the bridge publishes into the local broker is never delivered back to it
 //   (it ignores deliveries while it injects: no-local), and what it publishes upstream on a
 //   topic it also subscribes to upstream is dropped when it comes back (echo_filter; MQTT
@@ -54,6 +57,7 @@ struct bridge_stats {
     common::metrics::counter resent;         ///< QoS 1/2 Paho failed, handed to it again
     common::metrics::counter injected;       ///< upstream messages published into the broker
     common::metrics::counter echoes_dropped; ///< own messages back from upstream (echo_filter)
+    common::metrics::counter retained_known; ///< retained ones the local broker holds already
     common::metrics::counter unmapped;       ///< upstream messages no rule maps (dropped)
     common::metrics::counter held;           ///< upstream QoS 1/2 held: local broker congested
     common::metrics::counter held_dropped;   ///< held ones dropped: the queue was full

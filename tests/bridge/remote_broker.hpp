@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <unistd.h>
 
 #include "tests/support/ports.hpp"
 #include "tests/support/process.hpp"
@@ -28,6 +29,11 @@ public:
                            "allow_anonymous true\n" + "log_dest stderr\n" + "log_type all\n" +
                            "connection_messages true\n" + "max_queued_messages 10000\n";
         if (persistence_) {
+            // As root, Mosquitto switches to the 'mosquitto' user, which cannot write into
+            // the temp dir: it would restore nothing after a restart.
+            if (::geteuid() == 0) {
+                conf += "user root\n";
+            }
             conf += "persistence true\npersistence_location " + dir_.path().string() +
                     "/\nautosave_interval 1\n";
         }
