@@ -1,11 +1,17 @@
 // Issue 12 point 5 with the real snbridge: each upstream connect failure is one line with the
 // cause and the key to change (bridge/remote/connect_advice.cpp), logged once per cause while
 // the reconnect attempts go on. All on loopback: nothing listening, a listener that never
-// answers, a name lookup that fails without a DNS query, Mosquitto with a password file, and
-// Mosquitto with certificates made by openssl (another CA, another name, expired).
+// answers, a name lookup that fails without a DNS query, Mosquitto with a password file, a
+// listener that answers CONNACK 4 (which Mosquitto never sends), and Mosquitto with
+// certificates made by openssl (another CA, another name, expired).
 
+#include <array>
+#include <atomic>
+#include <cstdint>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 
 #include <doctest/doctest.h>
@@ -63,10 +69,55 @@ public:
     silent_listener(const silent_listener&) = delete;
     silent_listener& operator=(const silent_listener&) = delete;
     [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+    [[nodiscard]] int fd() const noexcept { return fd_; }
 
 private:
     int fd_ = -1;
     std::uint16_t port_ = 0;
+};
+
+/// A loopback MQTT 3.1.1 "broker" that answers every CONNECT with CONNACK `code`, then closes:
+/// Mosquitto 2 answers bad credentials with 5, never with 4 (MQTT 3.1.1 §3.2.2.3 allows both).
+class connack_answerer {
+public:
+    explicit connack_answerer(std::uint8_t code)
+        : code_(code) {
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~connack_answerer() {
+        stop_ = true;
+        thread_.join();
+    }
+    connack_answerer(const connack_answerer&) = delete;
+    connack_answerer& operator=(const connack_answerer&) = delete;
+    [[nodiscard]] std::uint16_t port() const noexcept { return listener_.port(); }
+
+private:
+    void serve() {
+        while (!stop_) {
+            pollfd p{listener_.fd(), POLLIN, 0};
+            if (::poll(&p, 1, 50) != 1) {
+                continue;
+            }
+            const int conn = ::accept4(listener_.fd(), nullptr, nullptr, SOCK_CLOEXEC);
+            if (conn < 0) {
+                continue;
+            }
+            std::array<std::uint8_t, 512> buf{};
+            pollfd c{conn, POLLIN, 0};
+            if (::poll(&c, 1, 2000) == 1 && ::read(conn, buf.data(), buf.size()) > 0 &&
+                buf[0] == 0x10) { // CONNECT
+                const std::array<std::uint8_t, 4> connack{0x20, 0x02, 0x00, code_};
+                (void)!::write(conn, connack.data(), connack.size());
+            }
+            ::close(conn);
+        }
+    }
+
+    std::uint8_t code_;
+    silent_listener listener_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
 };
 
 std::string tls_upstream(const test::mosquitto& b, const std::string& ca_file) {
@@ -125,6 +176,15 @@ TEST_CASE("upstream errors: bad credentials (Mosquitto password file)") {
                                  ": not authorized (CONNACK reason 0x87): check "
                                  "upstream.username and upstream.password.");
     }
+}
+
+TEST_CASE("upstream errors: bad user name or password (CONNACK 4)") {
+    connack_answerer broker(4);
+    const auto uri = "tcp://127.0.0.1:" + std::to_string(broker.port());
+    const auto log = failing_run("  uri: \"" + uri + "\"\n  username: gw\n  password: wrong\n");
+    check_line_once(log, "Upstream " + uri +
+                             ": bad user name or password (CONNACK 4): check upstream.username "
+                             "and upstream.password.");
 }
 
 TEST_CASE("upstream errors: TLS certificate for another host name") {
