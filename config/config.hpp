@@ -196,7 +196,7 @@ struct upstream_section {
     /// and in what the MQTT-SN devices subscribe to (docs/configuration.md).
     std::optional<std::vector<upstream_topic>> topics;
     /// Messages handed to Paho and not yet confirmed, per connection and in all.
-    std::uint32_t max_unconfirmed = 1000;
+    std::uint32_t max_unconfirmed = 4000;
     std::uint32_t max_unconfirmed_total = 4000;
     /// Gateway availability (as Zigbee2MQTT's bridge/state): a retained "online" on connect,
     /// "offline" as the connection's will and at a clean stop.

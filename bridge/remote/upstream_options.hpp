@@ -64,7 +64,7 @@ struct upstream_options {
     /// (docs/architecture.md "Custody"). Beyond either bound a QoS 1/2 publish is refused
     /// (the device gets PUBACK 0x01) and QoS 0 is dropped, counted: Paho's own queues are
     /// never allowed to grow without bound.
-    std::size_t max_unconfirmed = 1000;
+    std::size_t max_unconfirmed = 4000;
     std::size_t max_unconfirmed_total = 4000;
     /// The gateway's availability topic (retained online/offline); empty: none.
     std::string availability_topic;
