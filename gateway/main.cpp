@@ -7,6 +7,7 @@
 #include <array>
 #include <chrono>
 #include <csignal>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -54,6 +55,26 @@ namespace gw = snbridge::gateway;
 namespace cfg = snbridge::config;
 
 constexpr std::string_view version_line = "snbridge version " SNB_VERSION;
+
+#ifdef SNB_JEMALLOC
+extern "C" int mallctl(const char* name, void* old, std::size_t* old_len, void* value,
+                       std::size_t value_len);
+#endif
+
+/// The malloc the process runs on (CMakeLists.txt, SNB_JEMALLOC): "jemalloc 5.3.0-0-g…", or
+/// "system": libc's malloc, or a sanitizer's in those builds.
+std::string allocator_name() {
+#ifdef SNB_JEMALLOC
+    const char* version = nullptr;
+    std::size_t len = sizeof(version);
+    if (mallctl("version", static_cast<void*>(&version), &len, nullptr, 0) == 0 && version) {
+        return std::string("jemalloc ") + version;
+    }
+    return "jemalloc";
+#else
+    return "system";
+#endif
+}
 
 constexpr std::string_view usage_text =
     R"(snbridge is an MQTT-SN v1.2 gateway: sensors speak MQTT-SN over UDP, and each gets an
@@ -368,7 +389,7 @@ int run(const options& opt, cfg::config config) {
     // docs/monitoring.md: every layer counts into this one registry; /metrics, $SYS, the
     // status page, SIGUSR1 and the exit summary read it.
     snbridge::common::metrics::registry metrics;
-    snbridge::common::metrics::add_process_metrics(metrics, SNB_VERSION);
+    snbridge::common::metrics::add_process_metrics(metrics, SNB_VERSION, allocator_name());
     gw::drop_counter drops(metrics);
     // docs/persistence.md: the state file is opened (and checked) before anything listens.
     namespace persist = snbridge::common::persist;

@@ -4,7 +4,8 @@
 # need, downloaded with a private apt state (the host's apt and dpkg are not touched: no
 # --add-architecture, nothing :arm64 installed, so libyaml-cpp-dev, which is not
 # Multi-Arch: same, cannot replace the amd64 one) and unpacked with `dpkg -x`.
-#   scripts/arm64-sysroot.sh DIR     # DIR/.complete marks a finished one; then it is kept
+#   scripts/arm64-sysroot.sh DIR     # DIR/.complete marks a finished one and lists its
+#                                    # packages; it is kept while that list is the same
 set -euo pipefail
 sysroot=${1:?usage: $0 SYSROOT_DIR}
 arch=arm64
@@ -15,8 +16,9 @@ step() { echo "arm64-sysroot: [$(($(date +%s) - start)) s] $*"; }
 # What the build links against, with every dependency apt resolves for them (libc6-dev,
 # libstdc++-12-dev included: the sysroot is the whole target userland the compiler sees).
 sysroot_pkgs=(libc6-dev libstdc++-12-dev libuv1-dev libpaho-mqttpp-dev libpaho-mqtt-dev
-              libyaml-cpp-dev libexpected-dev libsqlite3-dev libssl-dev libsystemd-dev doctest-dev)
-if [ ! -f "$sysroot/.complete" ]; then
+              libyaml-cpp-dev libexpected-dev libsqlite3-dev libssl-dev libsystemd-dev doctest-dev
+              libjemalloc-dev)
+if [ "$(cat "$sysroot/.complete" 2>/dev/null)" != "${sysroot_pkgs[*]}" ]; then
   apt_dir="$sysroot.apt"
   rm -rf "$sysroot" "$apt_dir"
   mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs" "$sysroot"
@@ -50,6 +52,6 @@ if [ ! -f "$sysroot/.complete" ]; then
   find "$sysroot" -type l -lname '/*' | while read -r link; do
     ln -sfn "$sysroot$(readlink "$link")" "$link"
   done
-  touch "$sysroot/.complete"
+  echo "${sysroot_pkgs[*]}" >"$sysroot/.complete"
 fi
 

@@ -24,7 +24,7 @@ if [ -n "$(ls -A /var/lib/dpkg/updates 2>/dev/null)" ] || [ -n "$(dpkg --audit 2
 fi
 pkgs=(build-essential cmake pkg-config ccache libssl-dev
       libuv1-dev libpaho-mqttpp-dev libpaho-mqtt-dev libyaml-cpp-dev libexpected-dev
-      libsqlite3-dev libsystemd-dev doctest-dev
+      libsqlite3-dev libsystemd-dev doctest-dev libjemalloc-dev
       mosquitto mosquitto-clients openssl
       clang-14 libclang-rt-14-dev
       ${extra[@]+"${extra[@]}"})  # extra packages a caller needs (arm64-test.sh, package.sh)

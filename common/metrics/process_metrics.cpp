@@ -26,8 +26,9 @@ double resident_bytes() {
 
 } // namespace
 
-void add_process_metrics(registry& r, std::string_view version) {
-    r.gauge_of("snbridge_build_info", "Always 1; the version is the label.", {{"version", version}})
+void add_process_metrics(registry& r, std::string_view version, std::string_view allocator) {
+    r.gauge_of("snbridge_build_info", "Always 1; the version and the allocator are the labels.",
+               {{"version", version}, {"allocator", allocator}})
         .set(1);
     const auto wall =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

@@ -9,8 +9,9 @@
 
 namespace snbridge::common::metrics {
 
-/// Registers snbridge_build_info{version}, process_start_time_seconds, snbridge_uptime_seconds
-/// and process_resident_memory_bytes (read from /proc/self/statm at each read).
-void add_process_metrics(registry& r, std::string_view version);
+/// Registers snbridge_build_info{version, allocator}, process_start_time_seconds,
+/// snbridge_uptime_seconds and process_resident_memory_bytes (read from /proc/self/statm at
+/// each read).
+void add_process_metrics(registry& r, std::string_view version, std::string_view allocator);
 
 } // namespace snbridge::common::metrics

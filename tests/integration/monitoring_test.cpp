@@ -106,6 +106,10 @@ TEST_CASE("monitoring: /metrics counters move as traffic flows; /status.json lis
     CHECK(metric(before, "snbridge_mqttsn_sessions{state=\"active\"}") == 0);
     CHECK(metric(before, "snbridge_mqttsn_messages_total{direction=\"in\",qos=\"1\"}") == 0);
     CHECK(metric(before, "process_resident_memory_bytes") > 0);
+    // The allocator is part of the build (CMakeLists.txt, SNB_JEMALLOC), and the running one
+    // reports it: jemalloc names its version.
+    CHECK(before.find("snbridge_build_info{version=\"" SNB_VERSION
+                      "\",allocator=\"" SNB_EXPECT_ALLOCATOR) != std::string::npos);
 
     auto c = connected_client(gw.port(), "meter-1");
     const std::vector<std::uint8_t> payload{'4', '2'};
