@@ -83,6 +83,9 @@ paho_context::paho_context(common::uv::loop& loop)
     , rng_(std::random_device{}()) {}
 
 paho_context::~paho_context() {
+    // Publishes handed over still run (into Paho's queues, for the DISCONNECTs below to wait
+    // for); the thread ends before any client is destroyed here.
+    handoff_.reset();
     if (registry_ != own_metrics_.get()) {
         registry_->forget("snbridge_upstream_events_lost_total");
     }
@@ -131,13 +134,34 @@ void paho_context::retire(std::shared_ptr<mqtt::async_client> client,
     auto r = std::make_unique<retiree>(*this, std::move(client), std::move(keep_alive));
     auto* raw = r.get();
     retiring_.push_back(std::move(r));
-    auto& cli = *raw->client;
     try {
-        cli.disable_callbacks();
+        raw->client->disable_callbacks();
     } catch (const mqtt::exception&) {
         // Paho refuses while a connect is in progress; the callbacks then only reach objects
         // that ignore late events.
     }
+    if (!handoff_ || handoff_->pending() == 0) {
+        disconnect(raw, std::move(last_words));
+        return;
+    }
+    // Publishes to this client may still wait in the hand-off: a barrier behind them, then
+    // the disconnect on the loop (the retiree counts as retiring all along: when_idle waits).
+    handoff_->run([this, raw, words = std::move(last_words)]() mutable {
+        post([this, raw, words = std::move(words)]() mutable {
+            if (known(raw)) {
+                disconnect(raw, std::move(words));
+            }
+        });
+    });
+}
+
+bool paho_context::known(const retiree* r) const {
+    return std::any_of(retiring_.begin(), retiring_.end(),
+                       [r](const std::unique_ptr<retiree>& p) { return p.get() == r; });
+}
+
+void paho_context::disconnect(retiree* raw, std::optional<common::mqtt_message> last_words) {
+    auto& cli = *raw->client;
     try {
         if (last_words && cli.is_connected()) {
             auto msg =
@@ -159,9 +183,7 @@ void paho_context::retire(std::shared_ptr<mqtt::async_client> client,
 
 void paho_context::finish(retiree* r) {
     // `r` may come from a late Paho callback: only trust it while it is still in the list.
-    const bool known = std::any_of(retiring_.begin(), retiring_.end(),
-                                   [r](const std::unique_ptr<retiree>& p) { return p.get() == r; });
-    if (!known || r->finishing) {
+    if (!known(r) || r->finishing) {
         return;
     }
     r->finishing = true;

@@ -18,6 +18,7 @@
 #include <mqtt/async_client.h>
 
 #include "bridge/remote/paho_doorbell.hpp"
+#include "bridge/remote/paho_handoff.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/mqtt_side.hpp"
 #include "common/uv/loop.hpp"
@@ -66,6 +67,9 @@ public:
     [[nodiscard]] std::atomic<std::size_t>& unconfirmed_total() noexcept {
         return unconfirmed_total_;
     }
+    /// The thread that makes the publish calls of every link of this context, off the loop
+    /// (paho_handoff.hpp).
+    [[nodiscard]] paho_handoff& handoff() noexcept { return *handoff_; }
     /// Uniform in [0, 1), for reconnect jitter.
     [[nodiscard]] double random_unit() noexcept;
 
@@ -73,7 +77,8 @@ public:
     /// `last_words` first when given (a will the gateway publishes on the device's behalf),
     /// disconnects cleanly (MQTT DISCONNECT: the broker discards the will it holds), and
     /// destroys client and `keep_alive` (the object Paho calls back) a grace period after the
-    /// disconnect completed. Never waits on the loop thread.
+    /// disconnect completed. Never waits on the loop thread. What was handed to handoff() for
+    /// the client before goes first: the client is told to disconnect only after that.
     void retire(std::shared_ptr<mqtt::async_client> client, std::shared_ptr<void> keep_alive,
                 std::optional<common::mqtt_message> last_words = std::nullopt);
     /// An upstream connect began / ended (each start is ended exactly once). While one runs,
@@ -103,6 +108,8 @@ private:
     common::metrics::registry* registry_ = own_metrics_.get();
     upstream_metrics metrics_{*own_metrics_};
     struct retiree;
+    void disconnect(retiree* r, std::optional<common::mqtt_message> last_words);
+    [[nodiscard]] bool known(const retiree* r) const;
     void finish(retiree* r);
     void check_idle();
 
@@ -113,6 +120,8 @@ private:
     std::unique_ptr<paho_doorbell> doorbell_;
     std::vector<std::function<void()>> idle_waiters_;
     std::atomic<std::uint64_t> dropped_{0};
+    /// Destroyed first (~paho_context): it runs what is queued before clients go.
+    std::unique_ptr<paho_handoff> handoff_ = std::make_unique<paho_handoff>();
 };
 
 /// A Paho exception or return code as one log-friendly text.

@@ -588,42 +588,47 @@ void upstream_link::publish(const common::mqtt_message& msg, std::function<void(
     }
     auto m =
         mqtt::make_message(msg.topic, msg.payload.data(), msg.payload.size(), msg.qos, msg.retain);
-    const bool was_connected = state_ == state::connected;
-    std::uint64_t op = 0;
+    // While the link is down Paho keeps the message in its send-while-disconnected buffer
+    // (persistent when configured) until the link is up again: that is custody
+    // (docs/architecture.md "Custody"), so `done` hears true once Paho has taken it.
+    const bool buffered = state_ != state::connected;
+    const std::uint64_t op =
+        done ? add_op(pending_op{op_kind::publish, std::move(done), {}}) : std::uint64_t{0};
     sink_->unconfirmed.fetch_add(1, std::memory_order_relaxed);
     ctx_.unconfirmed_total().fetch_add(1, std::memory_order_relaxed);
-    try {
-        if (!done) {
-            client_->publish(m, nullptr, *sink_); // confirmed (counted) by the sink
+    // The call itself runs on the hand-off thread (paho_handoff.hpp); what it says comes back
+    // through the mailbox. Only the sink (kept alive here) and the client are touched there.
+    ctx_.handoff().run([client = client_, s = sink_, m = std::move(m), op, buffered] {
+        try {
+            client->publish(m, op == 0 ? nullptr : op_context(op), *s);
+        } catch (const mqtt::exception& e) {
+            s->unconfirmed.fetch_sub(1, std::memory_order_relaxed);
+            s->ctx.unconfirmed_total().fetch_sub(1, std::memory_order_relaxed);
+            s->ctx.post([l = s->link, op, topic = m->get_topic(), rc = e.get_return_code()] {
+                if (auto self = l.lock()) {
+                    self->on_publish_refused(op, topic, rc);
+                }
+            });
             return;
         }
-        op = add_op(pending_op{op_kind::publish, std::move(done), {}});
-        client_->publish(m, op_context(op), *sink_);
-    } catch (const mqtt::exception& e) {
-        sink_->unconfirmed.fetch_sub(1, std::memory_order_relaxed);
-        ctx_.unconfirmed_total().fetch_sub(1, std::memory_order_relaxed);
-        common::log::warning("Upstream ", params_.log_name, ": publish to '", msg.topic,
-                             "' refused: ", paho_error_text(e.get_return_code()));
-        if (op != 0) {
-            auto it = ops_.find(op);
-            if (it != ops_.end()) {
-                auto cb = std::move(it->second.done_bool);
-                ops_.erase(it);
-                cb(false);
-            }
+        if (buffered && op != 0) {
+            s->ctx.post([l = s->link, op] {
+                if (auto self = l.lock()) {
+                    op_result r;
+                    r.ok = true;
+                    self->on_op_done(op, r);
+                }
+            });
         }
-        return;
-    }
-    if (!was_connected) {
-        // Paho holds it in its send-while-disconnected buffer (persistent when configured)
-        // until the link is up again: that is custody (docs/architecture.md "Custody").
-        auto it = ops_.find(op);
-        if (it != ops_.end()) {
-            auto cb = std::move(it->second.done_bool);
-            ops_.erase(it);
-            cb(true);
-        }
-    }
+    });
+}
+
+void upstream_link::on_publish_refused(std::uint64_t op, const std::string& topic, int rc) {
+    common::log::warning("Upstream ", params_.log_name, ": publish to '", topic,
+                         "' refused: ", paho_error_text(rc));
+    op_result r;
+    r.rc = rc;
+    on_op_done(op, r);
 }
 
 void upstream_link::subscribe(const std::string& filter, std::uint8_t qos,

@@ -146,6 +146,8 @@ private:
     void connect_now();
     void schedule_reconnect();
     void on_op_done(std::uint64_t op, const op_result& r);
+    /// Paho threw on the hand-off thread: logged, and the publish's `done` hears false.
+    void on_publish_refused(std::uint64_t op, const std::string& topic, int rc);
     void on_connect_done(const op_result& r);
     void on_lost(const std::string& cause);
     std::uint64_t add_op(pending_op op);
