@@ -3,6 +3,8 @@
 #include <exception>
 #include <utility>
 
+#include <pthread.h>
+
 #include "common/log.hpp"
 
 namespace snbridge::bridge::remote {
@@ -38,6 +40,8 @@ std::size_t paho_handoff::failed() const {
 }
 
 void paho_handoff::main() {
+    // Its own name in top, perf and /proc/PID/task (at most 15 characters).
+    (void)pthread_setname_np(pthread_self(), "snbridge-paho");
     std::vector<std::function<void()>> batch;
     std::unique_lock lock(mutex_);
     for (;;) {
