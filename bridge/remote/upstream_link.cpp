@@ -622,12 +622,10 @@ void upstream_link::publish(const common::mqtt_message& msg, std::function<void(
         }
     };
     // Connected: on the hand-off thread (paho_handoff.hpp), so the loop does not wait for
-    // Paho's mutex. Down: on the loop, as every other call of this client (connect above
-    // all), once nothing handed over is left to keep order with. Paho's send-while-
-    // disconnected buffer is then filled and replayed by one calling thread: with buffered
-    // publishes from the hand-off thread and the reconnect from the loop, ASan saw a
-    // heap-use-after-free between Paho's own threads at the reconnect (the outage drill,
-    // tests/bridge/remote_aggregating.cpp), never seen with one calling thread.
+    // Paho's mutex. Down: on the loop, as the reconnect is, once nothing handed over is left
+    // to keep order with: Paho's send-while-disconnected buffer is filled by the thread that
+    // reconnects, as it was before the hand-off existed (Paho 1.3.11 has a race of its own
+    // around that replay, tests/asan.supp; this keeps our side of it as it was).
     if (buffered && ctx_.handoff().pending() == 0) {
         call();
         return;
