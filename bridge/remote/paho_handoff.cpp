@@ -1,9 +1,8 @@
 #include "bridge/remote/paho_handoff.hpp"
 
 #include <exception>
-#include <utility>
-
 #include <pthread.h>
+#include <utility>
 
 #include "common/log.hpp"
 
